@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "skilleval.catalog"
+    verbose_name = "参考数据"

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from skilleval.api.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("skilleval.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("", include("skilleval.portal.urls")),
+]
+
+handler403 = "skilleval.portal.errors.permission_denied"
+handler404 = "skilleval.portal.errors.not_found"
+handler500 = "skilleval.portal.errors.server_error"

@@ -1,0 +1,124 @@
+"""Reading uploaded tables (CSV or XLSX) for every import in the system, and
+writing XLSX exports. Bad files raise DomainError with a Chinese message;
+nothing here writes to the database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+
+from .errors import DomainError
+
+MAX_ROWS = 200_000
+# Uncompressed size an XLSX may expand to (zip bombs stop here).
+MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DomainError(_("无法识别文件编码，请将 CSV 文件另存为 UTF-8 编码后重新上传。"))
+
+
+def read_table(source: IO[bytes] | Path | bytes, filename: str, *, required: Iterable[str], max_rows: int = MAX_ROWS) -> Table:
+    """Read the first sheet of an XLSX, or a CSV, into header -> text rows.
+    Row numbers are those a person sees in the spreadsheet (header = row 1)."""
+    if isinstance(source, Path):
+        data = source.read_bytes()
+    elif isinstance(source, bytes):
+        data = source
+    else:
+        data = source.read()
+    name = filename.lower()
+    if name.endswith(".csv"):
+        raw_rows: Iterator[list[Any]] = iter(csv.reader(io.StringIO(_decode(data))))
+    elif name.endswith(".xlsx"):
+        raw_rows = _xlsx_rows(data)
+    else:
+        raise DomainError(_("只支持 .xlsx 或 .csv 文件。"))
+    try:
+        header_row = next(raw_rows)
+    except StopIteration:
+        raise DomainError(_("文件是空的，没有表头。")) from None
+    headers = [_cell_text(h) for h in header_row]
+    missing = [h for h in required if h not in headers]
+    if missing:
+        raise DomainError(_("缺少必需的列：%(cols)s。请使用系统提供的模板。") % {"cols": "、".join(missing)})
+    table = Table(headers=headers)
+    for index, raw in enumerate(raw_rows, start=2):
+        values = [_cell_text(v) for v in raw]
+        if not any(values):
+            continue
+        if len(table.rows) >= max_rows:
+            raise DomainError(_("文件超过 %(n)d 行的上限，请拆分后分批导入。") % {"n": max_rows})
+        table.rows.append((index, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers) if h}))
+    return table
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
+                raise DomainError(_("文件解压后过大，已拒绝。"))
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except DomainError:
+        raise
+    except Exception:
+        raise DomainError(_("无法读取该 Excel 文件，请确认是有效的 .xlsx 文件。")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def write_xlsx(headers: list[str], rows: Iterable[Iterable[Any]], *, title: str = "Sheet1") -> bytes:
+    """An XLSX with one header row. Values starting with = + - @ are written as text
+    so a spreadsheet never runs them as formulas."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([_safe_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _safe_cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
+        return "'" + value
+    return value

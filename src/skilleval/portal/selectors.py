@@ -1,0 +1,64 @@
+"""What each role's home page shows: the user's next tasks and the state of
+their area, read through the scoped selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from skilleval.accounts.access import Actor
+from skilleval.accounts.models import Person, User
+from skilleval.catalog.models import Jurisdiction, Occupation, PolicyProfile
+from skilleval.core.selectors import audit_events_visible_to, jobs_visible_to
+from skilleval.core.workdays import working_calendar
+from skilleval.orgs.models import Organisation
+from skilleval.orgs.selectors import organisations_visible_to
+
+
+def home_context(actor: Actor) -> dict[str, Any]:
+    today = timezone.localdate()
+    calendar = working_calendar()
+    context: dict[str, Any] = {"today": today, "recent_jobs": list(jobs_visible_to(actor)[:5])}
+    if actor.is_platform_admin:
+        context["admin"] = {
+            "occupations": Occupation.objects.count(),
+            "sample_only": not Occupation.objects.filter(is_sample=False).exists(),
+            "jurisdictions": Jurisdiction.objects.count(),
+            "profiles": PolicyProfile.objects.count(),
+            "users": User.objects.count(),
+            "organisations": Organisation.objects.count(),
+            "next_year": today.year + 1,
+            "next_year_confirmed": calendar.is_confirmed_year(today.year + 1),
+        }
+    if actor.is_authority:
+        jurisdiction = Jurisdiction.objects.select_related("parent").get(pk=actor.jurisdiction_id)
+        profile = jurisdiction.policy_profile()
+        orgs = organisations_visible_to(actor)
+        context["authority"] = {
+            "jurisdiction": jurisdiction,
+            "profile": profile,
+            "org_counts": {row["status"]: row["n"] for row in orgs.values("status").annotate(n=Count("pk"))},
+            "organisations": list(orgs.order_by("name")[:10]),
+            "organisation_total": orgs.count(),
+            "review_deadline": calendar.add(today, profile.filing_review_workdays),
+            "recent_events": list(audit_events_visible_to(actor)[:8]),
+        }
+    if actor.is_org_staff:
+        organisation = Organisation.objects.select_related("jurisdiction").get(pk=actor.organisation_id)
+        context["organisation"] = {
+            "organisation": organisation,
+            "profile": organisation.jurisdiction.policy_profile(),
+            "workforce": Person.objects.filter(organisation=organisation).count(),
+            "staff": User.objects.filter(memberships__organisation=organisation).distinct().count(),
+        }
+    if actor.is_candidate:
+        person = Person.objects.select_related("organisation", "id_type").get(pk=actor.person_id)
+        context["candidate"] = {"person": person, "age": _age(person.birth_date, today)}
+    return context
+
+
+def _age(birth: dt.date, today: dt.date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
