@@ -135,7 +135,7 @@ def actor_for(user: Any) -> Actor:
             ids |= set(Jurisdiction.objects.filter(parent=jurisdiction).values_list("pk", flat=True))
         jurisdiction_ids = frozenset(ids)
     person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
-    permissions: set[str] = set()
+    permissions: set[str] = set(_EVERYONE)
     for role in roles:
         permissions |= ROLE_PERMISSIONS.get(role, frozenset())
     if person_id is not None:

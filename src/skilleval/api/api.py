@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination, paginate
 
 from skilleval.accounts.access import Perm
@@ -33,6 +35,18 @@ api = NinjaAPI(
     auth=[SessionAuth(), TokenAuth()],
     urls_namespace="api",
 )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"detail": _("请先登录，或在请求头中提供有效的 API 令牌。")}, status=401)
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_input(request, exc: NinjaValidationError):
+    fields = "、".join(sorted({".".join(str(p) for p in e.get("loc", [])[1:]) or "?" for e in exc.errors}))
+    return api.create_response(request, {"detail": _("请求参数不正确：%(f)s。") % {"f": fields}, "errors": exc.errors},
+                               status=422)
 
 
 @api.exception_handler(DomainError)

@@ -1,6 +1,6 @@
 from django.db.models import Count, Q, QuerySet
 
-from .models import IDType, Jurisdiction, Level, Occupation, PolicyProfile
+from .models import IDType, Jurisdiction, Level, Occupation, PolicyProfile, WorkType
 
 
 def levels_all() -> QuerySet[Level]:
@@ -18,7 +18,8 @@ def id_types_all() -> QuerySet[IDType]:
 def occupations_search(*, q: str = "", evaluable: bool | None = None, sample: bool | None = None) -> QuerySet[Occupation]:
     qs = Occupation.objects.annotate(work_type_count=Count("work_types"))
     if q:
-        qs = qs.filter(Q(code__startswith=q) | Q(name__contains=q) | Q(work_types__name__contains=q)).distinct()
+        by_work_type = WorkType.objects.filter(name__contains=q).values("occupation_id")
+        qs = qs.filter(Q(code__startswith=q) | Q(name__contains=q) | Q(pk__in=by_work_type))
     if evaluable is True:
         qs = qs.filter(is_skill_type=True, is_access_type=False)
     elif evaluable is False:

@@ -110,7 +110,7 @@ def write_xlsx(headers: list[str], rows: Iterable[Iterable[Any]], *, title: str 
     so a spreadsheet never runs them as formulas."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(headers)
+    sheet.append([str(h) for h in headers])
     for row in rows:
         sheet.append([_safe_cell(v) for v in row])
     buffer = io.BytesIO()
