@@ -4,7 +4,6 @@ for users in each role."""
 import pytest
 
 
-
 @pytest.fixture
 def reference(db):
     from skilleval.catalog.services import catalog_load_sample, catalog_seed_reference

@@ -5,6 +5,7 @@ The occupation list shipped in data/sample_occupations.csv is a labelled
 `skilleval import_catalog FILE`."""
 
 from pathlib import Path
+from typing import Any
 
 SAMPLE_OCCUPATIONS_CSV = Path(__file__).parent / "data" / "sample_occupations.csv"
 
@@ -75,7 +76,7 @@ _COMMON = {
 }
 
 # key, name, jurisdiction code, source, differences from the common values
-PROFILES = [
+PROFILES: list[tuple[str, str, str | None, str, dict[str, Any]]] = [
     ("national", "国家通用默认", None, "DOMAIN.md §4 通用取值", {}),
     ("hefei", "合肥市", "340100", "合肥市企业技能人才自主评价办法（试行）（2023年12月）", {}),
     ("shandong", "山东省", "370000", "山东省企业技能人才自主评价工作指引（2023年12月）", {}),
@@ -91,5 +92,5 @@ PROFILES = [
 ]
 
 
-def profile_values(overrides: dict) -> dict:
+def profile_values(overrides: dict[str, Any]) -> dict[str, Any]:
     return {**_COMMON, **overrides}

@@ -31,15 +31,15 @@ def catalog_seed_reference() -> dict[str, int]:
     """Load levels, ID types, jurisdictions and the built-in policy profiles.
     Idempotent: existing rows are left as an admin may have edited them."""
     created = {"levels": 0, "id_types": 0, "jurisdictions": 0, "profiles": 0}
-    for rank, code, name, title, cert, high in reference_data.LEVELS:
+    for rank, level_code, name, title, cert, high in reference_data.LEVELS:
         _, new = Level.objects.get_or_create(
             rank=rank,
-            defaults={"code": code, "name": name, "title": title, "is_certificate_level": cert, "is_high_skill": high},
+            defaults={"code": level_code, "name": name, "title": title, "is_certificate_level": cert, "is_high_skill": high},
         )
         created["levels"] += new
-    for order, (code, name, resident) in enumerate(reference_data.ID_TYPES):
+    for order, (id_code, name, resident) in enumerate(reference_data.ID_TYPES):
         _, new = IDType.objects.get_or_create(
-            code=code, defaults={"name": name, "is_resident_id": resident, "sort_order": order}
+            code=id_code, defaults={"name": name, "is_resident_id": resident, "sort_order": order}
         )
         created["id_types"] += new
     for code, name, level, parent_code, authority in reference_data.JURISDICTIONS:

@@ -33,7 +33,7 @@ def home_context(actor: Actor) -> dict[str, Any]:
             "next_year": today.year + 1,
             "next_year_confirmed": calendar.is_confirmed_year(today.year + 1),
         }
-    if actor.is_authority:
+    if actor.is_authority and actor.jurisdiction_id is not None:
         jurisdiction = Jurisdiction.objects.select_related("parent").get(pk=actor.jurisdiction_id)
         profile = jurisdiction.policy_profile()
         orgs = organisations_visible_to(actor)
@@ -46,7 +46,7 @@ def home_context(actor: Actor) -> dict[str, Any]:
             "review_deadline": calendar.add(today, profile.filing_review_workdays),
             "recent_events": list(audit_events_visible_to(actor)[:8]),
         }
-    if actor.is_org_staff:
+    if actor.is_org_staff and actor.organisation_id is not None:
         organisation = Organisation.objects.select_related("jurisdiction").get(pk=actor.organisation_id)
         context["organisation"] = {
             "organisation": organisation,
@@ -54,7 +54,7 @@ def home_context(actor: Actor) -> dict[str, Any]:
             "workforce": Person.objects.filter(organisation=organisation).count(),
             "staff": User.objects.filter(memberships__organisation=organisation).distinct().count(),
         }
-    if actor.is_candidate:
+    if actor.person_id is not None:
         person = Person.objects.select_related("organisation", "id_type").get(pk=actor.person_id)
         context["candidate"] = {"person": person, "age": _age(person.birth_date, today)}
     return context

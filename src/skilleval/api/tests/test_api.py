@@ -1,9 +1,9 @@
 import pytest
 from django.test import Client
 
+from skilleval.accounts.access import actor_for
 from skilleval.accounts.models import Role
 from skilleval.accounts.services import api_token_create, api_token_revoke
-from skilleval.accounts.access import actor_for
 from skilleval.accounts.tests.factories import make_user
 from skilleval.core.services import record_save
 

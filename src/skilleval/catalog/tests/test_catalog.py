@@ -7,7 +7,12 @@ from openpyxl import Workbook, load_workbook
 from skilleval.accounts.models import Role
 from skilleval.accounts.tests.factories import make_user
 from skilleval.catalog.models import IDType, Jurisdiction, Level, Occupation, PolicyProfile, WorkType
-from skilleval.catalog.services import IMPORT_COLUMNS, catalog_import, catalog_import_start, catalog_seed_reference
+from skilleval.catalog.services import (
+    IMPORT_COLUMNS,
+    catalog_import,
+    catalog_import_start,
+    catalog_seed_reference,
+)
 from skilleval.core.errors import DomainError
 from skilleval.core.models import AuditEvent, Job
 
