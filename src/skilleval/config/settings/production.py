@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 _secret = os.environ.get("SKILLEVAL_SECRET_KEY", "")
 if len(_secret) < 50 or _secret.startswith("dev-only"):
     raise ImproperlyConfigured(
-        "SKILLEVAL_SECRET_KEY must be set to a random string of at least 50 characters in production."
+        "生产模式必须设置 SKILLEVAL_SECRET_KEY：至少50个字符的随机字符串（SKILLEVAL_SECRET_KEY must be set in production)."
     )
 SECRET_KEY = _secret
 DEBUG = False
