@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -69,8 +70,22 @@ class ListPageMixin:
     filter_form_class: Any = None
     max_export_rows = 50_000
 
+    template_name = ""
+    empty_title: Any = ""
+    empty_text: Any = ""
+
     def get_queryset(self):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def extra_context(self) -> dict[str, Any]:
+        return {}
+
+    def get(self, request, *args, **kwargs):
+        context = self.list_context(request)
+        if isinstance(context, HttpResponse):
+            return context
+        context.update(empty_title=self.empty_title, empty_text=self.empty_text, **self.extra_context())
+        return render(request, self.template_name, context)
 
     def apply_filters(self, queryset, data: dict):
         return queryset

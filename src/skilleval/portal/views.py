@@ -98,13 +98,9 @@ class AuditLogView(ListPageMixin, ActorView):
             queryset = queryset.filter(occurred_at__date__lte=data["date_to"])
         return queryset
 
-    def get(self, request):
-        context = self.list_context(request)
-        if isinstance(context, HttpResponse):
-            return context
-        context.update(empty_title=_("没有符合条件的审计记录"),
-                       empty_text=_("业务对象的创建、修改、状态变更和删除都会记录在这里。"))
-        return render(request, "portal/audit_log.html", context)
+    template_name = "portal/audit_log.html"
+    empty_title = gettext_lazy("没有符合条件的审计记录")
+    empty_text = gettext_lazy("业务对象的创建、修改、状态变更和删除都会记录在这里。")
 
 
 class AuditEventDetailView(ActorView):
@@ -146,13 +142,9 @@ class JobListView(ListPageMixin, ActorView):
     def apply_filters(self, queryset, data):
         return queryset.filter(status=data["status"]) if data.get("status") else queryset
 
-    def get(self, request):
-        context = self.list_context(request)
-        if isinstance(context, HttpResponse):
-            return context
-        context.update(empty_title=_("暂无后台任务"),
-                       empty_text=_("导入、批量生成证书、报表等耗时操作会在后台执行，进度显示在这里。"))
-        return render(request, "portal/jobs.html", context)
+    template_name = "portal/jobs.html"
+    empty_title = gettext_lazy("暂无后台任务")
+    empty_text = gettext_lazy("导入、批量生成证书、报表等耗时操作会在后台执行，进度显示在这里。")
 
 
 class JobDetailView(ActorView):
@@ -203,17 +195,13 @@ class OccupationListView(ListPageMixin, ActorView):
         evaluable = {"yes": True, "no": False}.get(data.get("evaluable") or "")
         return occupations_search(q=data.get("q") or "", evaluable=evaluable)
 
-    def get(self, request):
-        context = self.list_context(request)
-        if isinstance(context, HttpResponse):
-            return context
-        context.update(
-            empty_title=_("没有符合条件的职业"),
-            empty_text=_("平台管理员导入国家职业分类大典后，职业和工种将显示在这里。"),
-            levels=certificate_levels(), id_types=id_types_all(),
-            has_sample=occupations_search(sample=True).exists(),
-        )
-        return render(request, "portal/occupations.html", context)
+    template_name = "portal/occupations.html"
+    empty_title = gettext_lazy("没有符合条件的职业")
+    empty_text = gettext_lazy("平台管理员导入国家职业分类大典后，职业和工种将显示在这里。")
+
+    def extra_context(self):
+        return {"levels": certificate_levels(), "id_types": id_types_all(),
+                "has_sample": occupations_search(sample=True).exists()}
 
 
 class PolicyProfileListView(ActorView):
