@@ -153,7 +153,12 @@ class PolicyProfile(BaseModel):
     )
     correction_workdays = models.PositiveSmallIntegerField(_("退回数据更正期限（工作日）"), default=15)
     filing_review_workdays = models.PositiveSmallIntegerField(_("备案初审期限（工作日）"), default=10)
-    scope_adjustment_months = models.JSONField(_("职业范围调整受理月份"), default=list, blank=True)
+    scope_adjustment_months = models.JSONField(
+        _("职业范围调整受理月份"), default=list, blank=True, help_text=_("如 [6, 12]；留空为全年受理")
+    )
+    filing_validity_years = models.PositiveSmallIntegerField(
+        _("备案有效期（年）"), default=3, help_text=_("政策文件未规定时由辖区设定，审批时可调整")
+    )
     min_examiners_per_occupation_level = models.PositiveSmallIntegerField(_("每职业每等级考评员不少于（人）"), default=5)
     min_examiners_per_candidate = models.PositiveSmallIntegerField(_("每名考生评分考评员不少于（人，奇数）"), default=3)
     min_proctors_per_room = models.PositiveSmallIntegerField(_("每考场监考人员不少于（人）"), default=2)

@@ -59,7 +59,8 @@ _COMMON = {
     "report_deadline_anchor": "publicity_end",
     "correction_workdays": 15,
     "filing_review_workdays": 10,
-    "scope_adjustment_months": [6, 12],
+    "scope_adjustment_months": [],
+    "filing_validity_years": 3,
     "min_examiners_per_occupation_level": 5,
     "min_examiners_per_candidate": 3,
     "min_proctors_per_room": 2,
@@ -79,7 +80,7 @@ _COMMON = {
 PROFILES: list[tuple[str, str, str | None, str, dict[str, Any]]] = [
     ("national", "国家通用默认", None, "DOMAIN.md §4 通用取值", {}),
     ("hefei", "合肥市", "340100", "合肥市企业技能人才自主评价办法（试行）（2023年12月）", {}),
-    ("shandong", "山东省", "370000", "山东省企业技能人才自主评价工作指引（2023年12月）", {}),
+    ("shandong", "山东省", "370000", "山东省企业技能人才自主评价工作指引（2023年12月）", {"scope_adjustment_months": [6, 12]}),
     (
         "bengbu", "蚌埠市", "340300", "蚌埠市全面推行企业职业技能等级认定工作（2020年3月）",
         {"publicity_days": 7, "publicity_day_kind": "calendar"},

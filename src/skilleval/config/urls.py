@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("skilleval.accounts.urls")),
     path("api/v1/", api.urls),
+    path("orgs/", include("skilleval.orgs.urls")),
     path("", include("skilleval.portal.urls")),
 ]
 

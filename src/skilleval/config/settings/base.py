@@ -151,6 +151,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Authorities are warned this many days before a filing's term ends.
+SKILLEVAL_FILING_EXPIRY_WARNING_DAYS = int(env("SKILLEVAL_FILING_EXPIRY_WARNING_DAYS", "90"))
 # Largest reference-data import accepted, in bytes.
 SKILLEVAL_MAX_IMPORT_BYTES = int(env("SKILLEVAL_MAX_IMPORT_BYTES", str(20 * 1024 * 1024)))
 

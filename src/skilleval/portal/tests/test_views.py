@@ -38,7 +38,7 @@ def test_every_page_is_behind_login_and_a_permission_unless_marked_public():
             continue
         if view_class is not None and issubclass(view_class, ActorView):
             assert view_class.permission, f"{route} names no permission"
-    assert public == {"", "healthz", "accounts/login/"}
+    assert public == {"", "healthz", "accounts/login/", "orgs/register/", "orgs/directory/"}
 
 
 def test_anonymous_visitors_are_sent_to_login(client):
