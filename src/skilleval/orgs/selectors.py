@@ -62,7 +62,8 @@ def sanctions_of(organisation: Organisation) -> QuerySet[Sanction]:
 
 
 def directory(*, today: dt.date | None = None, q: str = "", city_id: int | None = None,
-              occupation_code: str = "", level_code: int | None = None) -> QuerySet[Organisation]:
+              occupation_code: str = "", occupation_name: str = "",
+              level_code: int | None = None) -> QuerySet[Organisation]:
     """The public directory: organisations in good standing (filed and inside their term).
     Terminated or expired filings leave it by themselves."""
     today = today or timezone.localdate()
@@ -73,10 +74,13 @@ def directory(*, today: dt.date | None = None, q: str = "", city_id: int | None 
         qs = qs.filter(Q(name__contains=q) | Q(filing_number__startswith=q.upper()))
     if city_id:
         qs = qs.filter(Q(city_id=city_id) | Q(jurisdiction_id=city_id))
-    if occupation_code or level_code:
+    if occupation_code or occupation_name or level_code:
         items = ScopeItem.objects.filter(organisation=OuterRef("pk"), removed_on=None)
         if occupation_code:
             items = items.filter(occupation__code=occupation_code)
+        if occupation_name:
+            items = items.filter(Q(occupation__name__contains=occupation_name)
+                                 | Q(work_type__name__contains=occupation_name))
         if level_code:
             items = items.filter(level__code=level_code)
         qs = qs.filter(Exists(items))

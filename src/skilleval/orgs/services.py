@@ -815,5 +815,27 @@ def organisation_terminate(*, actor: Actor, organisation: Organisation, ground: 
     return organisation
 
 
+DOCUMENTS = {
+    "form.pdf": ("filing_form_pdf", "application/pdf", "filing-form"),
+    "form.xlsx": ("filing_form_xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  "filing-form"),
+    "receipt.pdf": ("filing_receipt_pdf", "application/pdf", "filing-receipt"),
+}
+
+
+def filing_document(*, actor: Actor, application: FilingApplication, document: str) -> tuple[bytes, str, str]:
+    """Build the filing form (PDF/XLSX) or the receipt, and record the export in the
+    audit trail. Returns (content, content type, file name); LookupError for an
+    unknown document."""
+    from . import documents
+
+    builder, content_type, stem = DOCUMENTS[document]
+    content = getattr(documents, builder)(application)
+    audit_record(actor=actor, action=AuditEvent.Action.EXPORT, obj=application,
+                 summary=_("导出 %(d)s") % {"d": document}, organisation_id=application.organisation_id,
+                 jurisdiction_id=application.jurisdiction_id)
+    return content, content_type, f"{stem}-{application.reference}.{document.rsplit('.', 1)[-1]}"
+
+
 def profile_for(organisation: Organisation) -> PolicyProfile:
     return organisation.jurisdiction.policy_profile()

@@ -1,6 +1,7 @@
 """The demo data set: realistic organisations, authorities, staff and candidates
-in the seeds' jurisdictions, created through the same services as real data.
-Each later capability extends it so `skilleval demo` tells the whole story."""
+in the seeds' jurisdictions, created through the same services as real data, so
+that every organisation is at a telling stage of its life. Each later capability
+extends it so `skilleval demo` tells the whole story."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
+from skilleval.accounts.access import actor_for
 from skilleval.accounts.models import Role, User
 from skilleval.accounts.services import person_create, user_create
 from skilleval.catalog.models import IDType, Jurisdiction
 from skilleval.catalog.services import catalog_load_sample, catalog_seed_reference
 from skilleval.core.validators import resident_id_check_char, uscc_check_char
-from skilleval.orgs.models import Organisation
+from skilleval.orgs import services as orgs
+from skilleval.orgs.models import Nature, Organisation
+from skilleval.orgs.sample import fill_application
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -37,39 +42,55 @@ def demo_resident_id(region: str, birth: str, sequence: str) -> str:
     return first17 + resident_id_check_char(first17)
 
 
-ORGANISATIONS = [
-    # key, name, jurisdiction, org code, status, filing number, valid until, address, contact
-    ("huasheng", "合肥华晟机械制造有限公司", "340100", "MA2N0K7X3", Organisation.Status.FILED, "Y340100000012",
-     dt.date(2029, 6, 30), "合肥市经济技术开发区繁华大道 8866 号", "王海燕", "0551-63821106"),
-    ("huaihe", "蚌埠淮河精密仪器股份有限公司", "340300", "MA2T4Q1L6", Organisation.Status.UNFILED, None, None,
-     "蚌埠市禹会区长青乡工业园 12 号", "陈立新", "0552-3156620"),
-    ("ahjt", "安徽省交通建设集团有限公司", "340000", "MA2RB5P08", Organisation.Status.FILED, "Y340000000003",
-     dt.date(2028, 12, 31), "合肥市包河区紫云路 1000 号", "刘国强", "0551-65203388"),
-    ("haiyue", "青岛海岳电子科技有限公司", "370200", "MA3C9D2W5", Organisation.Status.FILED, "Y370200000027",
-     dt.date(2029, 3, 31), "青岛市黄岛区江山南路 517 号", "孙晓梅", "0532-86907711"),
-    ("binhai", "天津滨海石化装备有限公司", "120000", "MA06H8J21", Organisation.Status.FILED, "Y120000000045",
-     dt.date(2028, 9, 30), "天津市滨海新区临港经济区渤海十路 36 号", "赵振华", "022-25671234"),
-    ("dongchu", "黄石东楚特钢有限公司", "420200", "MA49K3M7B", Organisation.Status.UNFILED, None, None,
-     "黄石市西塞山区黄思湾路 29 号", "周建军", "0714-6428810"),
+AUTHORITY_USERS = [
+    ("ah_province", "吴敏", "340000", "安徽省人社厅：合肥、蚌埠两市及省属企业（安徽交建）的机构和备案"),
+    ("hf_city", "胡晓东", "340100", "合肥市人社局：合肥的备案审核队列（专家评估中、职业范围调整）、已终止的庐阳精工"),
+    ("bb_city", "许婷", "340300", "蚌埠市人社局：待初审的蚌埠淮河精密备案申请（公示期按自然日的蚌埠参数）"),
+    ("sd_province", "高建平", "370000", "山东省人社厅：青岛海岳（限期整改中）；职业范围调整只在6月、12月受理"),
+    ("tj_city", "马丽", "120000", "天津市人社局（省级）：天津滨海石化"),
+    ("hs_city", "黄志刚", "420200", "黄石市人社局：已退回补正的东楚特钢申请"),
 ]
 
-AUTHORITY_USERS = [
-    ("ah_province", "吴敏", "340000", "安徽省人社厅：合肥、蚌埠两市及省属企业的机构"),
-    ("hf_city", "胡晓东", "340100", "合肥市人社局：只看合肥市的机构"),
-    ("bb_city", "许婷", "340300", "蚌埠市人社局：只看蚌埠市的机构"),
-    ("sd_province", "高建平", "370000", "山东省人社厅：济南、青岛的机构"),
-    ("tj_city", "马丽", "120000", "天津市人社局（省级）"),
-    ("hs_city", "黄志刚", "420200", "黄石市人社局"),
+# key, name, city code, org code, nature, address, contact, phone, admin login, admin name, what the admin sees
+ORGANISATIONS = [
+    ("huasheng", "合肥华晟机械制造有限公司", "340100", "MA2N0K7X3", Nature.PRIVATE, "合肥市经济技术开发区繁华大道 8866 号",
+     "王海燕", "0551-63821106", "hs_admin", "王海燕", "合肥华晟机械：已备案，职业范围调整（增钳工）待审"),
+    ("ahjt", "安徽省交通建设集团有限公司", "340100", "MA2RB5P08", Nature.PROVINCIAL_SOE, "合肥市包河区紫云路 1000 号",
+     "刘国强", "0551-65203388", "jt_admin", "刘国强", "安徽交建：省属国企，直接向省人社厅备案"),
+    ("haiyue", "青岛海岳电子科技有限公司", "370200", "MA3C9D2W5", Nature.FOREIGN, "青岛市黄岛区江山南路 517 号",
+     "孙晓梅", "0532-86907711", "hy_admin", "孙晓梅", "青岛海岳电子（另一租户）：已备案，有一条限期整改"),
+    ("binhai", "天津滨海石化装备有限公司", "120000", "MA06H8J21", Nature.SOE, "天津市滨海新区临港经济区渤海十路 36 号",
+     "赵振华", "022-25671234", "bh_admin", "赵振华", "天津滨海石化：已备案"),
+    ("huaihe", "蚌埠淮河精密仪器股份有限公司", "340300", "MA2T4Q1L6", Nature.PRIVATE, "蚌埠市禹会区长青乡工业园 12 号",
+     "陈立新", "0552-3156620", "hh_admin", "陈立新", "蚌埠淮河精密：备案申请已提交，等待初审"),
+    ("zhizao", "合肥智造新能源汽车零部件有限公司", "340100", "MA8P2C6Y1", Nature.PRIVATE, "合肥市新站区文忠路 188 号",
+     "周婷", "0551-62718890", "zz_admin", "周婷", "合肥智造新能源：初审通过，专家评估中"),
+    ("dongchu", "黄石东楚特钢有限公司", "420200", "MA49K3M7B", Nature.SOE, "黄石市西塞山区黄思湾路 29 号",
+     "周建军", "0714-6428810", "dc_admin", "周建军", "黄石东楚特钢：申请被退回补正"),
+    ("luyang", "合肥庐阳精工机电有限公司", "340100", "MA2P7E3K9", Nature.PRIVATE, "合肥市庐阳区工业园天水路 17 号",
+     "钱进", "0551-65530021", "ly_admin", "钱进", "合肥庐阳精工：连续一年未开展评价，备案已终止"),
+    ("xinhe", "蚌埠新禾食品有限公司", "340300", "MA2W8R5T2", Nature.PRIVATE, "蚌埠市怀远县经济开发区 6 号",
+     "郑丽", "0552-8810023", "xh_admin", "郑丽", "蚌埠新禾食品：刚注册，尚未填写备案申请"),
 ]
+
+# key: (authority login, occupations, filing number, decision day offset, stage)
+FILINGS = {
+    "huasheng": ("hf_city", [("6-18-01-01", "", [5, 4, 3]), ("6-31-01-03", "6-31-01-03-01", [5, 4, 3, 2])],
+                 "Y340100000012", -540, "approved"),
+    "ahjt": ("ah_province", [("4-12-01-01", "4-12-01-01-01", [5, 4, 3])], "Y340000000003", -400, "approved"),
+    "haiyue": ("sd_province", [("6-31-01-03", "6-31-01-03-01", [5, 4, 3])], "Y370200000027", -300, "approved"),
+    "binhai": ("tj_city", [("6-28-01-01", "", [5, 4, 3])], "Y120000000045", -200, "approved"),
+    "luyang": ("hf_city", [("6-18-01-02", "", [5, 4])], "Y340100000008", -800, "approved"),
+    "huaihe": ("bb_city", [("6-11-01-03", "", [5, 4, 3])], "", 0, "submitted"),
+    "zhizao": ("hf_city", [("6-22-02-05", "", [5, 4])], "", 0, "expert_review"),
+    "dongchu": ("hs_city", [("6-20-03-02", "6-20-03-02-02", [5, 4, 3])], "", 0, "returned"),
+}
 
 ORG_STAFF = [
-    ("hs_admin", "王海燕", Role.ORG_ADMIN, "huasheng", "合肥华晟机械：机构管理员"),
     ("hs_exam", "李俊", Role.EXAM_AFFAIRS, "huasheng", "合肥华晟机械：考务人员"),
     ("hs_proctor", "赵雪", Role.PROCTOR, "huasheng", "合肥华晟机械：监考人员"),
     ("hs_examiner", "钱国华", Role.EXAMINER, "huasheng", "合肥华晟机械：考评员"),
     ("hs_supervisor", "孙丽", Role.QUALITY_SUPERVISOR, "huasheng", "合肥华晟机械：内部质量督导员"),
-    ("hy_admin", "孙晓梅", Role.ORG_ADMIN, "haiyue", "青岛海岳电子：机构管理员（另一租户）"),
-    ("hh_admin", "陈立新", Role.ORG_ADMIN, "huaihe", "蚌埠淮河精密：机构管理员（尚未备案）"),
 ]
 
 CANDIDATES = [
@@ -96,19 +117,26 @@ def demo_is_loaded() -> bool:
 def demo_load() -> None:
     catalog_seed_reference()
     catalog_load_sample()
+    today = timezone.localdate()
     admin = user_create(actor=None, username="admin", full_name="平台管理员", password=DEMO_PASSWORD,
                         roles=[Role.PLATFORM_ADMIN])
     jurisdictions = {j.code: j for j in Jurisdiction.objects.all()}
-    organisations: dict[str, Organisation] = {}
-    for key, name, code, org_code, status, filing, valid, address, contact, phone in ORGANISATIONS:
-        jurisdiction = jurisdictions[code]
-        organisations[key] = _organisation_create(
-            actor=admin, name=name, uscc=demo_uscc(code, org_code), jurisdiction=jurisdiction, status=status,
-            filing_number=filing, valid_until=valid, address=address, contact=contact, phone=phone,
-        )
+    authorities = {}
     for username, full_name, code, _sees in AUTHORITY_USERS:
-        user_create(actor=admin, username=username, full_name=full_name, password=DEMO_PASSWORD,
-                    roles=[Role.AUTHORITY], jurisdiction=jurisdictions[code])
+        user = user_create(actor=admin, username=username, full_name=full_name, password=DEMO_PASSWORD,
+                           roles=[Role.AUTHORITY], jurisdiction=jurisdictions[code])
+        authorities[username] = actor_for(user)
+    organisations: dict[str, Organisation] = {}
+    for key, name, city, org_code, nature, address, contact, phone, login, admin_name, _sees in ORGANISATIONS:
+        organisation = orgs.organisation_register(
+            name=name, uscc=demo_uscc(city, org_code), city=jurisdictions[city], nature=nature, address=address,
+            contact_person=contact, contact_phone=phone, admin_username=login, admin_full_name=admin_name,
+            admin_password=DEMO_PASSWORD,
+        )
+        organisations[key] = organisation
+        if key in FILINGS:
+            _file(organisation, actor_for(User.objects.get(username=login)), authorities, today, *FILINGS[key])
+    _later_events(organisations, authorities, today)
     for username, full_name, role, org_key, _sees in ORG_STAFF:
         user_create(actor=admin, username=username, full_name=full_name, password=DEMO_PASSWORD, roles=[role],
                     organisation=organisations[org_key])
@@ -122,23 +150,58 @@ def demo_load() -> None:
                       organisation=organisations[org_key])
 
 
+def _file(organisation, enterprise, authorities, today, authority_login, occupations, filing_number, offset, stage):
+    """Take an organisation's filing to `stage` through the real services."""
+    authority = authorities[authority_login]
+    region = organisation.city.code if organisation.city else "340104"
+    application = orgs.filing_start(actor=enterprise, organisation=organisation)
+    fill_application(actor=enterprise, application=application, occupations=occupations, region=region)
+    decided = today + dt.timedelta(days=offset)
+    orgs.filing_submit(actor=enterprise, application=application, today=decided if offset else today)
+    if stage == "submitted":
+        return
+    if stage == "returned":
+        orgs.filing_return(actor=authority, application=application,
+                           reason="考评员名册缺少职业资格（技能等级）证明；请补充钳工实操考场视频监控布设图。")
+        return
+    orgs.filing_pass_initial_review(actor=authority, application=application, comment="材料齐全，同意进入专家评估。")
+    if stage == "expert_review":
+        return
+    orgs.filing_record_expert_evaluation(
+        actor=authority, application=application, experts="陈立群、马文涛、宋建华", form="on_site",
+        evaluated_on=decided, opinions="考核场地、设备与考评队伍满足要求，题库资源充足，质量管控措施可行。",
+        conclusion="pass")
+    years = organisation.jurisdiction.policy_profile().filing_validity_years
+    orgs.filing_approve(
+        actor=authority, application=application, filing_number=filing_number, serial_start=1, serial_end=200000,
+        valid_from=decided, valid_until=decided.replace(year=decided.year + years) - dt.timedelta(days=1),
+        comment="同意备案。", today=decided,
+    )
+
+
+def _later_events(organisations, authorities, today):
+    """What happened after filing: a scope adjustment, a rectification, a termination."""
+    huasheng = organisations["huasheng"]
+    enterprise = actor_for(User.objects.get(username="hs_admin"))
+    adjustment = orgs.scope_adjustment_start(actor=enterprise, organisation=huasheng)
+    fill_application(actor=enterprise, application=adjustment, occupations=[("6-20-03-02", "6-20-03-02-02", [5, 4])])
+    orgs.filing_submit(actor=enterprise, application=adjustment)
+    orgs.sanction_record(
+        actor=authorities["sd_province"], organisation=organisations["haiyue"], kind="rectification",
+        description="抽查发现电工四级实操考场视频录像缺失2场次。", occurred_on=today - dt.timedelta(days=12),
+        rectification_deadline=today + dt.timedelta(days=18), ground="irregular")
+    orgs.sanction_record(
+        actor=authorities["hf_city"], organisation=organisations["luyang"], kind="interview",
+        description="连续一年以上未开展职业技能等级认定，约谈企业负责人。", occurred_on=today - dt.timedelta(days=40))
+    orgs.organisation_terminate(
+        actor=authorities["hf_city"], organisation=organisations["luyang"], ground="inactivity",
+        description="停止职业技能等级认定工作超过1年且未能整改，终止备案；已发证书继续有效。")
+
+
 def demo_logins() -> list[DemoLogin]:
     logins = [DemoLogin("admin", "平台管理员", "平台管理员：参考数据、政策参数、管理后台、全部审计日志")]
     logins += [DemoLogin(u, n, s) for u, n, _c, s in AUTHORITY_USERS]
+    logins += [DemoLogin(row[8], row[9], row[10]) for row in ORGANISATIONS]
     logins += [DemoLogin(u, n, s) for u, n, _r, _o, s in ORG_STAFF]
     logins += [DemoLogin(u, n, s) for u, n, _a, _b, _c, _o, s in CANDIDATES]
     return logins
-
-
-def _organisation_create(*, actor, name, uscc, jurisdiction, status, filing_number, valid_until, address,
-                         contact, phone) -> Organisation:
-    """Demo organisations are created directly as the filing lifecycle would leave them;
-    the filing issue replaces this with the real application and review."""
-    from skilleval.core.services import record_save
-
-    organisation = Organisation(
-        name=name, uscc=uscc, jurisdiction=jurisdiction, status=status, filing_number=filing_number,
-        filing_valid_until=valid_until, address=address, contact_person=contact, contact_phone=phone,
-    )
-    record_save(actor=actor, obj=organisation, is_new=True)
-    return organisation

@@ -22,7 +22,7 @@ class Area:
 
 AREAS = [
     Area("orgs", _("评价机构"), (Perm.ORG_VIEW,),
-         _("备案申请、备案审核、职业范围调整、机构名录与终止备案将显示在这里。")),
+         _("备案申请、备案审核、职业范围调整、机构名录与终止备案。"), url_name="orgs:home"),
     Area("batches", _("认定批次"), (Perm.BATCH_VIEW, Perm.CANDIDATE_SELF),
          _("认定公告、报名、资格审核与认定计划备案将显示在这里。")),
     Area("exams", _("考务"), (Perm.BATCH_MANAGE, Perm.EXAM_PROCTOR, Perm.EXAM_SCORE, Perm.QUALITY_SUPERVISE),

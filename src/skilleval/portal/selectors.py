@@ -14,8 +14,8 @@ from skilleval.accounts.models import Person, User
 from skilleval.catalog.models import Jurisdiction, Occupation, PolicyProfile
 from skilleval.core.selectors import audit_events_visible_to, jobs_visible_to
 from skilleval.core.workdays import working_calendar
-from skilleval.orgs.models import Organisation
-from skilleval.orgs.selectors import organisations_visible_to
+from skilleval.orgs.models import FilingApplication, Organisation
+from skilleval.orgs.selectors import applications_visible_to, organisations_flagged, organisations_visible_to
 
 
 def home_context(actor: Actor) -> dict[str, Any]:
@@ -44,6 +44,10 @@ def home_context(actor: Actor) -> dict[str, Any]:
             "organisations": list(orgs.order_by("name")[:10]),
             "organisation_total": orgs.count(),
             "review_deadline": calendar.add(today, profile.filing_review_workdays),
+            "pending": list(applications_visible_to(actor).filter(status__in=(
+                FilingApplication.Status.SUBMITTED, FilingApplication.Status.EXPERT_REVIEW)).order_by(
+                "review_deadline")[:8]),
+            "flags": organisations_flagged(actor, today=today),
             "recent_events": list(audit_events_visible_to(actor)[:8]),
         }
     if actor.is_org_staff and actor.organisation_id is not None:
@@ -53,6 +57,8 @@ def home_context(actor: Actor) -> dict[str, Any]:
             "profile": organisation.jurisdiction.policy_profile(),
             "workforce": Person.objects.filter(organisation=organisation).count(),
             "staff": User.objects.filter(memberships__organisation=organisation).distinct().count(),
+            "open_applications": list(organisation.applications.filter(
+                status__in=FilingApplication.OPEN_STATUSES).order_by("-created_at")),
         }
     if actor.person_id is not None:
         person = Person.objects.select_related("organisation", "id_type").get(pk=actor.person_id)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("area/<slug:slug>/", views.AreaView.as_view(), name="area"),
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
     path("audit/<int:pk>/", views.AuditEventDetailView.as_view(), name="audit_detail"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("jobs/", views.JobListView.as_view(), name="jobs"),
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job_detail"),
     path("jobs/<int:pk>/<str:which>/", views.JobFileView.as_view(), name="job_file"),

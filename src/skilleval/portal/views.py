@@ -20,6 +20,7 @@ from skilleval.catalog.selectors import (
 )
 from skilleval.catalog.services import IMPORT_COLUMNS, catalog_import_start
 from skilleval.core.errors import DomainError
+from skilleval.core.notifications import notifications_for, notifications_mark_read
 from skilleval.core.selectors import audit_events_visible_to, job_get_for_actor, jobs_visible_to
 from skilleval.core.tabular import write_xlsx
 from skilleval.core.views import ActorView, Column, ListPageMixin, apply_domain_error
@@ -256,3 +257,15 @@ class WorkdaysView(ActorView):
             count, provisional = calendar.between(between_form.cleaned_data["start"], between_form.cleaned_data["end"])
             context["between_result"] = {"count": count, "provisional": provisional}
         return render(request, "portal/workdays.html", context)
+
+
+class NotificationListView(ActorView):
+    permission = Perm.HOME
+
+    def get(self, request):
+        notifications = list(notifications_for(request.actor)[:100])
+        return render(request, "portal/notifications.html", {"notifications": notifications})
+
+    def post(self, request):
+        notifications_mark_read(actor=request.actor)
+        return redirect("portal:notifications")

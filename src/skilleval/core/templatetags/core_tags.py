@@ -18,6 +18,8 @@ def add_class(field, css: str):
 STATUS_COLOURS = {
     "pending": "secondary", "running": "info", "succeeded": "success", "failed": "danger",
     "unfiled": "secondary", "filed": "success", "suspended": "warning", "terminated": "dark",
+    "draft": "secondary", "submitted": "info", "returned": "warning", "expert_review": "primary",
+    "approved": "success", "rejected": "danger",
 }
 
 
