@@ -1,5 +1,10 @@
-"""Fixtures shared by every app's tests: the real reference data and a factory
-for users in each role."""
+"""Fixtures shared by every app's tests: the real reference data, organisations
+in several jurisdictions, and a real browser (Debian's Chromium via Playwright)."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -29,3 +34,42 @@ def orgs(jurisdictions):
         "anhui": OrganisationFactory(name="安徽省测试集团有限公司", jurisdiction=jurisdictions["安徽省"]),
         "qingdao": OrganisationFactory(name="青岛测试电子有限公司", jurisdiction=jurisdictions["青岛市"]),
     }
+
+
+CHROMIUM = os.environ.get("SKILLEVAL_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync"]
+
+
+def _ensure_chromium() -> None:
+    """Install Debian's Chromium when it is missing and we may (root with apt);
+    otherwise fail with the command to run. Never skip."""
+    if Path(CHROMIUM).exists():
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True)
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"找不到 Chromium（{CHROMIUM}）。请先安装：sudo apt-get install -y chromium", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    _ensure_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

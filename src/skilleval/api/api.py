@@ -181,3 +181,8 @@ def audit_events(request, object_type: str = "", object_id: str = "", action: st
 def job_detail(request, job_id: int):
     _require(request, Perm.JOB_VIEW)
     return job_get_for_actor(actor=request.actor, pk=job_id)
+
+
+from .orgs import router as orgs_router  # noqa: E402
+
+api.add_router("/orgs", orgs_router)

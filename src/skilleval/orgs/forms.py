@@ -17,7 +17,7 @@ from .models import (
 )
 from .services import FORM_FIELDS
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def _level_choices():
@@ -127,8 +127,13 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("文件"), help_text=_("PDF、JPG、PNG、DOCX、XLSX 或 ZIP，单个不超过 20 MB"))
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_("退回理由（需要补正的内容）"), widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=2000)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("不予通过的理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
 class CommentForm(forms.Form):

@@ -31,9 +31,10 @@ from .forms import (
     FilingForm,
     OccupationLineForm,
     OrganisationFilterForm,
-    ReasonForm,
     RectificationCloseForm,
     RegisterForm,
+    RejectForm,
+    ReturnForm,
     SanctionForm,
     StaffForm,
     TerminateForm,
@@ -377,15 +378,15 @@ def _application_context(request, application, **forms):
         "attachments": application.attachments.all(),
         "evaluations": application.evaluations.select_related("recorded_by"),
         "events": _events_for(actor, "orgs.filingapplication", application.pk),
-        "occupation_form": forms.get("occupation_form") or OccupationLineForm(kind=kind),
-        "staff_form": forms.get("staff_form") or StaffForm(),
-        "equipment_form": forms.get("equipment_form") or EquipmentForm(),
-        "attachment_form": forms.get("attachment_form") or AttachmentForm(),
-        "return_form": forms.get("return_form") or ReasonForm(),
-        "reject_form": forms.get("reject_form") or ReasonForm(),
-        "pass_form": forms.get("pass_form") or CommentForm(),
+        "occupation_form": forms.get("occupation_form") or OccupationLineForm(kind=kind, prefix="occupations"),
+        "staff_form": forms.get("staff_form") or StaffForm(prefix="staff"),
+        "equipment_form": forms.get("equipment_form") or EquipmentForm(prefix="equipment"),
+        "attachment_form": forms.get("attachment_form") or AttachmentForm(prefix="attachments"),
+        "return_form": forms.get("return_form") or ReturnForm(prefix="return"),
+        "reject_form": forms.get("reject_form") or RejectForm(prefix="reject"),
+        "pass_form": forms.get("pass_form") or CommentForm(prefix="pass"),
         "evaluation_form": forms.get("evaluation_form") or ExpertEvaluationForm(
-            initial={"evaluated_on": timezone.localdate(), "conclusion": "pass"}),
+            prefix="evaluation", initial={"evaluated_on": timezone.localdate(), "conclusion": "pass"}),
         "approval_form": forms.get("approval_form") or _approval_form(application),
         "open_panel": forms.get("open_panel", ""),
         "info": _form_values(application),
@@ -414,7 +415,7 @@ def _approval_form(application, data=None):
         until = today.replace(year=today.year + years, day=28)
     initial = {"filing_number": services.suggest_filing_number(application.jurisdiction), "serial_start": 1,
                "serial_end": 999999, "valid_from": today, "valid_until": until}
-    return ApprovalForm(data, initial=initial, kind=application.kind)
+    return ApprovalForm(data, initial=initial, kind=application.kind, prefix="approve")
 
 
 class ApplicationDetailView(ActorView):
@@ -467,11 +468,11 @@ class LineAddView(ActorView):
         if kind not in LINE_FORMS:
             raise Http404
         if kind == "occupations":
-            form = OccupationLineForm(request.POST, kind=application.kind)
+            form = OccupationLineForm(request.POST, kind=application.kind, prefix=kind)
         elif kind == "attachments":
-            form = AttachmentForm(request.POST, request.FILES)
+            form = AttachmentForm(request.POST, request.FILES, prefix=kind)
         else:
-            form = LINE_FORMS[kind](request.POST)
+            form = LINE_FORMS[kind](request.POST, prefix=kind)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -545,13 +546,13 @@ class ReviewActionView(ActorView):
         application = application_get_for_actor(actor=request.actor, pk=pk)
         actor = request.actor
         forms = {
-            "return": ("return_form", ReasonForm(request.POST), lambda d: services.filing_return(
+            "return": ("return_form", ReturnForm(request.POST, prefix="return"), lambda d: services.filing_return(
                 actor=actor, application=application, reason=d["reason"]), _("已退回企业补正。")),
-            "reject": ("reject_form", ReasonForm(request.POST), lambda d: services.filing_reject(
+            "reject": ("reject_form", RejectForm(request.POST, prefix="reject"), lambda d: services.filing_reject(
                 actor=actor, application=application, reason=d["reason"]), _("已作出不予通过的决定。")),
-            "pass": ("pass_form", CommentForm(request.POST), lambda d: services.filing_pass_initial_review(
+            "pass": ("pass_form", CommentForm(request.POST, prefix="pass"), lambda d: services.filing_pass_initial_review(
                 actor=actor, application=application, comment=d["comment"]), _("初审通过，进入专家评估。")),
-            "evaluation": ("evaluation_form", ExpertEvaluationForm(request.POST),
+            "evaluation": ("evaluation_form", ExpertEvaluationForm(request.POST, prefix="evaluation"),
                            lambda d: services.filing_record_expert_evaluation(actor=actor, application=application,
                                                                               **d), _("已录入专家评估。")),
             "approve": ("approval_form", _approval_form(application, request.POST), lambda d: services.filing_approve(

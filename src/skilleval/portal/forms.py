@@ -7,8 +7,8 @@ from skilleval.core.models import AuditEvent, Job
 class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
     action = forms.ChoiceField(label=_("操作"), required=False, choices=[("", _("全部"))] + list(AuditEvent.Action.choices))
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()
@@ -30,10 +30,10 @@ class OccupationFilterForm(forms.Form):
 
 
 class WorkdaysAddForm(forms.Form):
-    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     days = forms.IntegerField(label=_("工作日数（负数为向前推算）"), min_value=-3650, max_value=3650)
 
 
 class WorkdaysBetweenForm(forms.Form):
-    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    end = forms.DateField(label=_("截止日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))

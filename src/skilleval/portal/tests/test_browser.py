@@ -3,8 +3,6 @@ live server on loopback. These tests never skip: without a browser they fail
 and say how to install one."""
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,44 +12,7 @@ from skilleval.catalog.tests.test_catalog import xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("SKILLEVAL_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("SKILLEVAL_TEST_ARTIFACTS", "test-artifacts"))
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
-
-
-def _ensure_chromium() -> None:
-    """Install Debian's Chromium when it is missing and we may (root with apt);
-    otherwise fail with the command to run. Never skip."""
-    if Path(CHROMIUM).exists():
-        return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True)
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"找不到 Chromium（{CHROMIUM}）。请先安装：sudo apt-get install -y chromium", pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    _ensure_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 @pytest.fixture
