@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from typing import Any
 
@@ -23,6 +24,7 @@ from skilleval.core.validators import parse_resident_id
 from .models import ApiToken, Membership, Person, Role, User
 
 TOKEN_PREFIX = "sk_"
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{3,30}")
 
 
 def _membership_scope(user: User) -> tuple[int | None, int | None]:
@@ -37,6 +39,8 @@ def user_create(
 ) -> User:
     """Create a user with their roles. Organisation roles need the organisation,
     the authority role the jurisdiction; one user belongs to one place."""
+    if not USERNAME_RE.fullmatch(username or ""):
+        raise DomainError(_("用户名为3至30位字母、数字、下划线、点或连字符。"), field="username")
     if User.objects.filter(username=username).exists():
         raise DomainError(_("用户名“%(u)s”已被使用。") % {"u": username}, field="username")
     user = User(username=username, full_name=full_name, phone=phone)

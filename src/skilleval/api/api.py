@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -51,7 +51,16 @@ def invalid_input(request, exc: NinjaValidationError):
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(request, {"detail": exc.message}, status=400)
+    body = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    messages = {400: _("请求内容无法解析，请检查 JSON 格式。"), 403: _("CSRF 校验失败，请刷新页面后重试。")}
+    return api.create_response(request, {"detail": messages.get(exc.status_code, str(exc))}, status=exc.status_code)
 
 
 @api.exception_handler(PermissionDenied)

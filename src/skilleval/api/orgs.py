@@ -5,63 +5,38 @@ The same rules as the pages in orgs/views.py: each endpoint asks for the same
 permission as its page, fetches the object through the actor-scoped selector
 (404 outside the actor's scope) and calls the service, which decides."""
 
-import functools
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
-from django.utils import timezone
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
-from skilleval.accounts.access import Actor, Perm, get_scoped_or_404
+from skilleval.accounts.access import Actor, Perm
 from skilleval.catalog.models import Jurisdiction
 from skilleval.catalog.selectors import jurisdictions_all
 from skilleval.core.errors import DomainError
 from skilleval.orgs import services
-from skilleval.orgs.models import FilingApplication, MaterialCategory, Organisation, Sanction
+from skilleval.orgs.models import FilingApplication, MaterialCategory, Organisation
 from skilleval.orgs.selectors import (
     application_get_for_actor,
     applications_visible_to,
     attachment_get_for_actor,
+    credit_record_for_actor,
     directory,
     organisation_get_for_actor,
     organisations_flagged,
     organisations_visible_to,
-    sanctions_of,
+    overdue_condition,
+    registration_cities,
+    sanction_get_for_actor,
 )
 
 from . import orgs_schemas as s
 
 router = Router(tags=["评价机构与备案"])
-
-# A refused value is answered with the field it concerns, as the UI puts the message
-# next to the field. Registration's user fields are named as in the request body.
-_API_FIELD = {"username": "admin_username", "password": "admin_password"}
-
-
-def _name_the_field(view_func):
-    @functools.wraps(view_func)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view_func(request, *args, **kwargs)
-        except DomainError as exc:
-            if not exc.field:
-                raise
-            detail = exc.message
-            if exc.field in services.FORM_FIELDS:
-                label = str(getattr(FilingApplication._meta.get_field(exc.field), "verbose_name", ""))
-                if label not in detail:
-                    detail = f"“{label}”：{detail}"
-            return JsonResponse({"detail": detail, "field": _API_FIELD.get(exc.field, exc.field)}, status=400)
-
-    return wrapper
-
-
-router.add_decorator(_name_the_field)
-
 
 def _require(request, perm: str) -> Actor:
     actor = request.actor
@@ -88,12 +63,9 @@ def directory_list(request, q: str = Query("", max_length=100, description="机�
 
 
 def _registration_city(code: str) -> Jurisdiction:
-    """The same choices as the registration page: a city, or a municipality (a
-    province-level jurisdiction without cities)."""
-    city = jurisdictions_all().filter(code=code.strip()).filter(
-        Q(level=Jurisdiction.Level.CITY) | Q(level=Jurisdiction.Level.PROVINCE, children__isnull=True)).first()
+    city = registration_cities().filter(code=code.strip()).first()
     if city is None:
-        raise DomainError(_("所在地“%(c)s”不是市级辖区或直辖市的行政区划代码。") % {"c": code}, field="city")
+        raise DomainError(_("所在地“%(c)s”不是地级市或直辖市的行政区划代码。") % {"c": code}, field="city")
     return city
 
 
@@ -151,10 +123,10 @@ def organisation_detail(request, organisation_id: int):
 def credit_record(request, organisation_id: int):
     actor = _require(request, Perm.ORG_VIEW)
     organisation = organisation_get_for_actor(actor=actor, pk=organisation_id)
-    own_admin = actor.has(Perm.ORG_MANAGE) and actor.organisation_id == organisation.pk
-    if not (actor.has(Perm.SUPERVISION_MANAGE) or own_admin):
+    record = credit_record_for_actor(actor, organisation)
+    if record is None:
         raise PermissionDenied
-    return sanctions_of(organisation)
+    return record
 
 
 @router.post("/organisations/{organisation_id}/sanctions", response={201: s.SanctionOut},
@@ -173,9 +145,7 @@ def sanction_create(request, organisation_id: int, payload: s.SanctionIn):
 @router.post("/sanctions/{sanction_id}/rectified", response=s.SanctionOut, summary="登记整改完成")
 def sanction_rectified(request, sanction_id: int, payload: s.RectifiedIn):
     actor = _require(request, Perm.SUPERVISION_MANAGE)
-    sanction = get_scoped_or_404(
-        Sanction.objects.filter(organisation__in=organisations_visible_to(actor)).select_related("organisation"),
-        pk=sanction_id)
+    sanction = sanction_get_for_actor(actor=actor, pk=sanction_id)
     return services.sanction_close_rectification(actor=actor, sanction=sanction, rectified_on=payload.rectified_on,
                                                  note=payload.note)
 
@@ -210,9 +180,7 @@ def application_list(request, status: FilingApplication.Status | None = None,
     if q:
         qs = qs.filter(Q(reference__startswith=q.upper()) | Q(organisation__name__contains=q))
     if overdue is not None:
-        # FilingApplication.is_overdue() as a query, as the application list page has it.
-        late = Q(status=FilingApplication.Status.SUBMITTED, review_deadline__lt=timezone.localdate())
-        qs = qs.filter(late) if overdue else qs.exclude(late)
+        qs = qs.filter(overdue_condition()) if overdue else qs.exclude(overdue_condition())
     return qs
 
 
@@ -336,9 +304,9 @@ def application_expert_evaluation(request, application_id: int, payload: s.Exper
              summary="批准：备案号、证书号段、有效期（职业范围调整只需审批意见）")
 def application_approve(request, application_id: int, payload: s.ApproveIn):
     actor, application = _for_review(request, application_id)
-    filing_number = payload.filing_number or services.suggest_filing_number(application.jurisdiction)
     return services.filing_approve(
-        actor=actor, application=application, filing_number=filing_number, serial_start=payload.serial_start,
+        actor=actor, application=application, filing_number=payload.filing_number or "",
+        serial_start=payload.serial_start,
         serial_end=payload.serial_end, valid_from=payload.valid_from, valid_until=payload.valid_until,
         comment=payload.comment,
     )
@@ -349,3 +317,16 @@ def application_approve(request, application_id: int, payload: s.ApproveIn):
 def application_reject(request, application_id: int, payload: s.ReasonIn):
     actor, application = _for_review(request, application_id)
     return services.filing_reject(actor=actor, application=application, reason=payload.reason)
+
+
+@router.get("/applications/{application_id}/download", summary="下载备案表（PDF/Excel）或备案回执（PDF）",
+            response={200: None})
+def application_document(request, application_id: int,
+                         document: Literal["form.pdf", "form.xlsx", "receipt.pdf"] = Query(...)):
+    actor = _require(request, Perm.ORG_VIEW)
+    application = application_get_for_actor(actor=actor, pk=application_id)
+    content, content_type, filename = services.filing_document(actor=actor, application=application,
+                                                               document=document)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

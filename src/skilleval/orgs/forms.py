@@ -25,10 +25,9 @@ def _level_choices():
 
 
 def _city_choices():
-    cities = Jurisdiction.objects.filter(level=Jurisdiction.Level.CITY).select_related("parent")
-    municipalities = Jurisdiction.objects.filter(level=Jurisdiction.Level.PROVINCE, children__isnull=True)
-    return [("", "—")] + [(j.pk, f"{j.parent.name} {j.name}") for j in cities] + [
-        (j.pk, j.name) for j in municipalities]
+    from .selectors import registration_cities
+
+    return [("", "—")] + [(j.pk, f"{j.parent.name} {j.name}" if j.parent else j.name) for j in registration_cities()]
 
 
 class RegisterForm(forms.Form):
@@ -41,8 +40,8 @@ class RegisterForm(forms.Form):
     address = forms.CharField(label=_("单位地址"), max_length=200)
     contact_person = forms.CharField(label=_("联系人"), max_length=50)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
-    admin_username = forms.RegexField(label=_("管理员用户名"), max_length=30, regex=r"^[A-Za-z0-9_.-]{3,30}$",
-                                      error_messages={"invalid": _("用户名为3至30位字母、数字、下划线、点或连字符。")})
+    admin_username = forms.CharField(label=_("管理员用户名"), max_length=30,
+                                     help_text=_("3至30位字母、数字、下划线、点或连字符"))
     admin_full_name = forms.CharField(label=_("管理员姓名"), max_length=50)
     admin_password = forms.CharField(label=_("密码"), widget=forms.PasswordInput, min_length=8)
     admin_password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput)

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from skilleval.accounts.access import Actor, get_scoped_or_404, scope
+from skilleval.catalog.models import Jurisdiction
 
 from .models import Attachment, FilingApplication, Organisation, Sanction, ScopeItem
 
@@ -46,6 +47,35 @@ def attachment_get_for_actor(*, actor: Actor, pk: int) -> Attachment:
         pk=pk)
 
 
+def registration_cities() -> QuerySet[Jurisdiction]:
+    """Where an enterprise can be located: a city, or a municipality (a province-level
+    jurisdiction without cities)."""
+    return Jurisdiction.objects.filter(
+        Q(level=Jurisdiction.Level.CITY) | Q(level=Jurisdiction.Level.PROVINCE, children__isnull=True)
+    ).select_related("parent").order_by("code")
+
+
+def overdue_condition(today: dt.date | None = None) -> Q:
+    """FilingApplication.is_overdue() as a query: submitted and past the review deadline."""
+    return Q(status=FilingApplication.Status.SUBMITTED, review_deadline__lt=today or timezone.localdate())
+
+
+def credit_record_for_actor(actor: Actor, organisation: Organisation) -> QuerySet[Sanction] | None:
+    """The organisation's credit record, for its supervising authority, the platform
+    admin and its own admin; None for anyone else."""
+    supervises = actor.has("supervision.manage") and organisation.jurisdiction_id in actor.jurisdiction_ids
+    own_admin = actor.has("org.manage") and actor.organisation_id == organisation.pk
+    if not (supervises or own_admin or actor.is_platform_admin):
+        return None
+    return organisation.sanctions.select_related("recorded_by")
+
+
+def sanction_get_for_actor(*, actor: Actor, pk: int) -> Sanction:
+    return get_scoped_or_404(
+        Sanction.objects.filter(organisation__in=organisations_visible_to(actor)).select_related("organisation"),
+        pk=pk)
+
+
 def current_scope(organisation: Organisation) -> QuerySet[ScopeItem]:
     return ScopeItem.objects.filter(organisation=organisation, removed_on=None).select_related(
         "occupation", "work_type", "level")
@@ -55,10 +85,6 @@ def scope_history(organisation: Organisation) -> QuerySet[ScopeItem]:
     return ScopeItem.objects.filter(organisation=organisation).select_related(
         "occupation", "work_type", "level", "added_by_application", "removed_by_application"
     ).order_by("occupation__code", "-level__code", "added_on")
-
-
-def sanctions_of(organisation: Organisation) -> QuerySet[Sanction]:
-    return organisation.sanctions.select_related("recorded_by")
 
 
 def directory(*, today: dt.date | None = None, q: str = "", city_id: int | None = None,

@@ -42,6 +42,7 @@ from .models import (
     MaterialCategory,
     Nature,
     Organisation,
+    QuestionBank,
     Sanction,
     ScopeItem,
     StaffMember,
@@ -105,6 +106,10 @@ def organisation_register(
         raise DomainError(_("请选择单位性质。"), field="nature")
     if not name.strip():
         raise DomainError(_("请填写单位名称。"), field="name")
+    from .selectors import registration_cities
+
+    if not registration_cities().filter(pk=city.pk).exists():
+        raise DomainError(_("所在地应为地级市或直辖市。"), field="city")
     organisation = Organisation.objects.create(
         name=name.strip(), uscc=uscc, city=city, nature=nature,
         jurisdiction=filing_jurisdiction(city=city, nature=nature), address=address.strip(),
@@ -113,8 +118,12 @@ def organisation_register(
     audit_record(actor=None, action=AuditEvent.Action.CREATE, obj=organisation, after=snapshot(organisation),
                  organisation_id=organisation.pk, jurisdiction_id=organisation.jurisdiction_id,
                  summary=_("企业注册"))
-    user_create(actor=None, username=admin_username, full_name=admin_full_name, password=admin_password,
-                roles=[Role.ORG_ADMIN], organisation=organisation, phone=contact_phone)
+    try:
+        user_create(actor=None, username=admin_username, full_name=admin_full_name, password=admin_password,
+                    roles=[Role.ORG_ADMIN], organisation=organisation, phone=contact_phone)
+    except DomainError as exc:
+        raise DomainError(exc.message, field={"username": "admin_username", "password": "admin_password"}.get(
+            exc.field or "", exc.field)) from None
     return organisation
 
 
@@ -219,27 +228,35 @@ def _application_create(*, actor: Actor, organisation: Organisation, kind: str, 
     return application
 
 
+def _field_label(field: str) -> str:
+    try:
+        return _label(field)
+    except Exception:
+        return {"quantity": _("数量")}.get(field, field)
+
+
 def _parse_money(value: Any, field: str) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
         amount = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
-        raise DomainError(_("请填写数字（万元）。"), field=field) from None
-    if amount < 0 or amount >= Decimal("1e12") or amount != amount:
-        raise DomainError(_("金额应为不小于0的数字。"), field=field)
+        raise DomainError(_("“%(f)s”请填写数字（万元）。") % {"f": _field_label(field)}, field=field) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        raise DomainError(_("“%(f)s”应为不小于0的数字。") % {"f": _field_label(field)}, field=field)
     return amount.quantize(Decimal("0.01"))
 
 
-def _parse_count(value: Any, field: str) -> int | None:
+def _parse_count(value: Any, field: str, maximum: int = 10_000_000) -> int | None:
     if value in (None, ""):
         return None
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise DomainError(_("请填写整数。"), field=field) from None
-    if number < 0 or number > 10_000_000:
-        raise DomainError(_("人数应为0至10,000,000之间的整数。"), field=field)
+        raise DomainError(_("“%(f)s”请填写整数。") % {"f": _field_label(field)}, field=field) from None
+    if number < 0 or number > maximum:
+        raise DomainError(_("“%(f)s”应为0至%(m)s之间的整数。") % {"f": _field_label(field), "m": f"{maximum:,}"},
+                          field=field)
     return number
 
 
@@ -331,6 +348,8 @@ def filing_occupation_add(
     level_codes = _levels(levels)
     if standard_kind not in StandardKind.values:
         raise DomainError(_("请选择依据标准类型。"), field="standard_kind")
+    if question_bank not in QuestionBank.values:
+        raise DomainError(_("请选择题库资源情况。"), field="question_bank")
     if change not in FilingOccupation.Change.values or (application.kind == Kind.INITIAL and change != "add"):
         raise DomainError(_("调整方式不正确。"), field="change")
     if application.occupations.filter(occupation=occupation, work_type=work_type).exists():
@@ -412,7 +431,7 @@ def equipment_add(*, actor: Actor, application: FilingApplication, name: str, br
     _require_editable(application)
     if not (name or "").strip():
         raise DomainError(_("请填写设备名称。"), field="name")
-    count = _parse_count(quantity, "quantity")
+    count = _parse_count(quantity, "quantity", maximum=1_000_000)
     if not count:
         raise DomainError(_("数量应为正整数。"), field="quantity")
     item = Equipment.objects.create(application=application, name=name.strip()[:100], brand=brand.strip()[:50],
@@ -598,6 +617,19 @@ def suggest_filing_number(jurisdiction: Jurisdiction) -> str:
     return f"{stem}{(int(last[-6:]) + 1) if last else 1:06d}"
 
 
+def filing_approval_defaults(application: FilingApplication, today: dt.date | None = None) -> dict[str, Any]:
+    """What the approval proposes: the next filing number, the whole serial range and
+    the profile's term from today. The authority may change any of it."""
+    today = today or timezone.localdate()
+    years = application.jurisdiction.policy_profile().filing_validity_years
+    try:
+        end = today.replace(year=today.year + years)
+    except ValueError:  # 29 February
+        end = today.replace(year=today.year + years, day=28)
+    return {"filing_number": suggest_filing_number(application.jurisdiction), "serial_start": 1,
+            "serial_end": 999999, "valid_from": today, "valid_until": end - dt.timedelta(days=1)}
+
+
 @transaction.atomic
 def filing_approve(
     *, actor: Actor, application: FilingApplication, filing_number: str = "", serial_start: int | None = None,
@@ -616,6 +648,12 @@ def filing_approve(
     organisation = Organisation.objects.select_for_update().get(pk=application.organisation_id)
     before_org = snapshot(organisation)
     if application.kind == Kind.INITIAL:
+        defaults = filing_approval_defaults(application, today)
+        filing_number = filing_number or defaults["filing_number"]
+        serial_start = defaults["serial_start"] if serial_start is None else serial_start
+        serial_end = defaults["serial_end"] if serial_end is None else serial_end
+        valid_from = valid_from or defaults["valid_from"]
+        valid_until = valid_until or defaults["valid_until"]
         try:
             number = validate_filing_number(filing_number)
         except ValidationError as exc:

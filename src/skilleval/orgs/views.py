@@ -39,17 +39,19 @@ from .forms import (
     StaffForm,
     TerminateForm,
 )
-from .models import FilingApplication, Sanction, StaffMember
+from .models import FilingApplication, StaffMember
 from .selectors import (
     application_get_for_actor,
     applications_visible_to,
     attachment_get_for_actor,
+    credit_record_for_actor,
     current_scope,
     directory,
     organisation_get_for_actor,
     organisations_flagged,
     organisations_visible_to,
-    sanctions_of,
+    overdue_condition,
+    sanction_get_for_actor,
     scope_history,
 )
 
@@ -83,8 +85,7 @@ class RegisterView(View):
                     admin_password=data["admin_password"],
                 )
             except DomainError as exc:
-                field = {"username": "admin_username", "password": "admin_password"}.get(exc.field or "", exc.field)
-                form.add_error(field if field in form.fields else None, exc.message)
+                apply_domain_error(form, exc)
             else:
                 user = organisation.memberships.get().user
                 login(request, user, backend="skilleval.accounts.backends.LockoutModelBackend")
@@ -186,8 +187,6 @@ class OrganisationDetailView(ActorView):
         organisation = organisation_get_for_actor(actor=request.actor, pk=pk)
         actor = request.actor
         may_supervise = actor.has(Perm.SUPERVISION_MANAGE) and organisation.jurisdiction_id in actor.jurisdiction_ids
-        sees_credit = may_supervise or actor.is_platform_admin or (
-            actor.has(Perm.ORG_MANAGE) and actor.organisation_id == organisation.pk)
         today = timezone.localdate()
         open_kinds = set(organisation.applications.filter(status__in=FilingApplication.OPEN_STATUSES)
                          .values_list("kind", flat=True))
@@ -197,7 +196,7 @@ class OrganisationDetailView(ActorView):
             "scope": current_scope(organisation),
             "history": scope_history(organisation),
             "applications": applications_visible_to(actor).filter(organisation=organisation),
-            "sanctions": sanctions_of(organisation) if sees_credit else None,
+            "sanctions": credit_record_for_actor(actor, organisation),
             "may_supervise": may_supervise,
             "is_own_admin": actor.has(Perm.ORG_MANAGE) and actor.organisation_id == organisation.pk,
             "can_start_filing": organisation.can_apply_for_filing() and "initial" not in open_kinds,
@@ -245,10 +244,7 @@ class RectificationCloseView(ActorView):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        sanction = Sanction.objects.filter(
-            pk=pk, organisation__in=organisations_visible_to(request.actor)).select_related("organisation").first()
-        if sanction is None:
-            raise Http404
+        sanction = sanction_get_for_actor(actor=request.actor, pk=pk)
         form = RectificationCloseForm(request.POST)
         if form.is_valid():
             try:
@@ -352,8 +348,7 @@ class ApplicationListView(ListPageMixin, ActorView):
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
         if data.get("overdue"):
-            queryset = queryset.filter(status=FilingApplication.Status.SUBMITTED,
-                                       review_deadline__lt=timezone.localdate())
+            queryset = queryset.filter(overdue_condition())
         return queryset
 
 
@@ -407,14 +402,7 @@ def _form_values(application):
 
 
 def _approval_form(application, data=None):
-    today = timezone.localdate()
-    years = application.jurisdiction.policy_profile().filing_validity_years
-    try:
-        until = today.replace(year=today.year + years) - timezone.timedelta(days=1)
-    except ValueError:  # 29 February
-        until = today.replace(year=today.year + years, day=28)
-    initial = {"filing_number": services.suggest_filing_number(application.jurisdiction), "serial_start": 1,
-               "serial_end": 999999, "valid_from": today, "valid_until": until}
+    initial = services.filing_approval_defaults(application)
     return ApprovalForm(data, initial=initial, kind=application.kind, prefix="approve")
 
 

@@ -471,3 +471,19 @@ def test_openapi_lists_the_new_paths(client):
     assert "security" not in paths["/api/v1/orgs/directory"]["get"]
     assert paths["/api/v1/orgs/applications"]["get"]["tags"] == ["评价机构与备案"]
     assert paths["/api/v1/orgs/applications"]["get"]["summary"]
+
+
+def test_filing_documents_download_through_the_api(reference, jurisdictions):
+    organisation = OrganisationFactory(jurisdiction=jurisdictions["合肥市"], status=Organisation.Status.UNFILED,
+                                       filing_number=None)
+    auth = bearer(make_user(Role.ORG_ADMIN, organisation=organisation))
+    client = Client()
+    created = client.post(f"{API}/applications", {"kind": "initial"}, content_type="application/json", **auth)
+    application_id = created.json()["id"]
+    pdf = client.get(f"{API}/applications/{application_id}/download?document=form.pdf", **auth)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    xlsx = client.get(f"{API}/applications/{application_id}/download?document=form.xlsx", **auth)
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    receipt = client.get(f"{API}/applications/{application_id}/download?document=receipt.pdf", **auth)
+    assert receipt.status_code == 400 and "已批准" in receipt.json()["detail"]
+    assert client.get(f"{API}/applications/{application_id}/download?document=x.doc", **auth).status_code == 422

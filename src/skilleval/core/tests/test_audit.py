@@ -48,7 +48,7 @@ def test_deletion_is_recorded_with_the_last_values(orgs):
 
 
 def test_audit_lines_cannot_be_changed_or_deleted_through_the_orm(reference):
-    make_user(username="x")
+    make_user(username="xyz")
     event = AuditEvent.objects.first()
     event.summary = "tampered"
     with pytest.raises(AppendOnlyError):
@@ -62,7 +62,7 @@ def test_audit_lines_cannot_be_changed_or_deleted_through_the_orm(reference):
 
 
 def test_postgresql_refuses_raw_updates_of_the_trail(reference):
-    make_user(username="y")
+    make_user(username="yyz")
     if connection.vendor != "postgresql":
         # The database-level guard is PostgreSQL's; on SQLite the ORM guard above holds.
         assert connection.vendor == "sqlite"
