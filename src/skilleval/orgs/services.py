@@ -75,7 +75,7 @@ REQUIRED_FIELDS = (
 
 
 def _label(field: str) -> str:
-    return str(FilingApplication._meta.get_field(field).verbose_name)
+    return str(getattr(FilingApplication._meta.get_field(field), "verbose_name", field))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,7 +271,7 @@ def filing_update(*, actor: Actor, application: FilingApplication, data: dict[st
     for field in TEXT_FIELDS:
         if field in data:
             value = str(data[field] or "").strip()
-            max_length = FilingApplication._meta.get_field(field).max_length
+            max_length = getattr(FilingApplication._meta.get_field(field), "max_length", None)
             if max_length and len(value) > max_length:
                 raise DomainError(_("“%(f)s”不能超过%(n)d个字符。") % {"f": _label(field), "n": max_length}, field=field)
             setattr(application, field, value)
@@ -297,8 +297,9 @@ def filing_update(*, actor: Actor, application: FilingApplication, data: dict[st
         if accepted and not application.pledge_accepted:
             application.pledged_at = timezone.now()
         application.pledge_accepted = accepted
-    if application.kind == Kind.INITIAL and application.nature and application.organisation.city_id:
-        application.jurisdiction = filing_jurisdiction(city=application.organisation.city, nature=application.nature)
+    city = application.organisation.city
+    if application.kind == Kind.INITIAL and application.nature and city is not None:
+        application.jurisdiction = filing_jurisdiction(city=city, nature=application.nature)
     application.save()
     after = snapshot(application, FORM_FIELDS)
     if before != after:
@@ -355,9 +356,9 @@ def filing_occupation_add(
     if application.occupations.filter(occupation=occupation, work_type=work_type).exists():
         raise DomainError(_("该职业（工种）已在申请中，请修改原有一行。"), field="occupation_code")
     if application.kind == Kind.SCOPE:
-        current = set(ScopeItem.objects.filter(
+        current: set[int] = {code for code in ScopeItem.objects.filter(
             organisation=application.organisation, occupation=occupation, work_type=work_type, removed_on=None,
-        ).values_list("level__code", flat=True))
+        ).values_list("level__code", flat=True) if code is not None}
         if change == FilingOccupation.Change.ADD and current & set(level_codes):
             raise DomainError(_("以下等级已在备案范围内：%(l)s。") % {"l": "、".join(map(str, sorted(current)))},
                               field="levels")
