@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("skilleval.accounts.urls")),
     path("api/v1/", api.urls),
     path("orgs/", include("skilleval.orgs.urls")),
+    path("batches/", include("skilleval.batches.urls")),
     path("", include("skilleval.portal.urls")),
 ]
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "skilleval.catalog",
     "skilleval.accounts",
     "skilleval.orgs",
+    "skilleval.batches",
     "skilleval.api",
     "skilleval.portal",
 ]
