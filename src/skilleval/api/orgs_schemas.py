@@ -1,7 +1,11 @@
 """Schemas of the organisation and filing endpoints (/api/v1/orgs/...).
 
-Outputs read the models (and the selectors) through resolvers; inputs only parse
-types and choices, as the UI's forms do. Every business rule stays in the services."""
+Outputs read the models through field aliases, which django-ninja looks up as Django
+template variables do: a dotted path follows relations, a method without arguments is
+called, and a path through an unset optional relation leaves the field at its default
+(None). Resolvers remain where there is logic (the selectors, the request's context).
+Inputs only parse types and choices, as the UI's forms do. Every business rule stays in
+the services."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,6 +13,7 @@ from typing import Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from skilleval.orgs.models import (
     ExpertEvaluation,
@@ -24,64 +29,52 @@ from skilleval.orgs.selectors import current_scope, scope_history
 from skilleval.orgs.services import filing_problems
 
 # ---------------------------------------------------------------------------------------------
+# Shared parts of the outputs
+
+
+class _Out(Schema):
+    """Every output field is always in the response: the OpenAPI marks each one required,
+    also those whose default None stands for an optional relation that is not set."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class _OccupationOut(_Out):
+    occupation_code: str = Field(alias="occupation.code")
+    occupation_name: str = Field(alias="occupation.name")
+    work_type_code: str | None = Field(None, alias="work_type.code")
+    work_type_name: str | None = Field(None, alias="work_type.name")
+
+
+class _JurisdictionOut(_Out):
+    jurisdiction_code: str = Field(alias="jurisdiction.code")
+    jurisdiction_name: str = Field(alias="jurisdiction.name")
+
+
+class _PlaceOut(_JurisdictionOut):
+    city_code: str | None = Field(None, alias="city.code")
+    city_name: str | None = Field(None, alias="city.name")
+
+
+# ---------------------------------------------------------------------------------------------
 # Scope and the public directory
 
 
-class ScopeItemOut(Schema):
-    occupation_code: str
-    occupation_name: str
-    work_type_code: str | None
-    work_type_name: str | None
-    level_code: int
-    level_name: str
-    level_title: str
+class ScopeItemOut(_OccupationOut):
+    level_code: int = Field(alias="level.code")
+    level_name: str = Field(alias="level.name")
+    level_title: str = Field(alias="level.title")
     standard_name: str
-
-    @staticmethod
-    def resolve_occupation_code(obj):
-        return obj.occupation.code
-
-    @staticmethod
-    def resolve_occupation_name(obj):
-        return obj.occupation.name
-
-    @staticmethod
-    def resolve_work_type_code(obj):
-        return obj.work_type.code if obj.work_type_id else None
-
-    @staticmethod
-    def resolve_work_type_name(obj):
-        return obj.work_type.name if obj.work_type_id else None
-
-    @staticmethod
-    def resolve_level_code(obj):
-        return obj.level.code
-
-    @staticmethod
-    def resolve_level_name(obj):
-        return obj.level.name
-
-    @staticmethod
-    def resolve_level_title(obj):
-        return obj.level.title
 
 
 class ScopeHistoryOut(ScopeItemOut):
     added_on: dt.date
-    added_by_reference: str | None
+    added_by_reference: str | None = Field(None, alias="added_by_application.reference")
     removed_on: dt.date | None
-    removed_by_reference: str | None
-
-    @staticmethod
-    def resolve_added_by_reference(obj):
-        return obj.added_by_application.reference if obj.added_by_application_id else None
-
-    @staticmethod
-    def resolve_removed_by_reference(obj):
-        return obj.removed_by_application.reference if obj.removed_by_application_id else None
+    removed_by_reference: str | None = Field(None, alias="removed_by_application.reference")
 
 
-class DirectoryItemOut(Schema):
+class DirectoryItemOut(_PlaceOut):
     id: int
     name: str
     address: str
@@ -90,36 +83,8 @@ class DirectoryItemOut(Schema):
     filing_number: str
     filing_valid_from: dt.date | None
     filing_valid_until: dt.date
-    city_code: str | None
-    city_name: str | None
-    jurisdiction_code: str
-    jurisdiction_name: str
-    authority_name: str
-    scope: list[ScopeItemOut]
-
-    @staticmethod
-    def resolve_city_code(obj):
-        return obj.city.code if obj.city_id else None
-
-    @staticmethod
-    def resolve_city_name(obj):
-        return obj.city.name if obj.city_id else None
-
-    @staticmethod
-    def resolve_jurisdiction_code(obj):
-        return obj.jurisdiction.code
-
-    @staticmethod
-    def resolve_jurisdiction_name(obj):
-        return obj.jurisdiction.name
-
-    @staticmethod
-    def resolve_authority_name(obj):
-        return obj.jurisdiction.authority_name
-
-    @staticmethod
-    def resolve_scope(obj):
-        return obj.current_scope  # prefetched by selectors.directory()
+    authority_name: str = Field(alias="jurisdiction.authority_name")
+    scope: list[ScopeItemOut] = Field(alias="current_scope")  # prefetched by selectors.directory()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,71 +105,29 @@ class RegisterIn(Schema):
     admin_password: str = Field(..., min_length=8, max_length=128, description="机构管理员密码")
 
 
-class RegisterOut(Schema):
+class RegisterOut(_JurisdictionOut):
     id: int
     name: str
     status: str
-    jurisdiction_code: str
-    jurisdiction_name: str
-    authority_name: str
-
-    @staticmethod
-    def resolve_jurisdiction_code(obj):
-        return obj.jurisdiction.code
-
-    @staticmethod
-    def resolve_jurisdiction_name(obj):
-        return obj.jurisdiction.name
-
-    @staticmethod
-    def resolve_authority_name(obj):
-        return obj.jurisdiction.authority_name
+    authority_name: str = Field(alias="jurisdiction.authority_name")
 
 
 # ---------------------------------------------------------------------------------------------
 # Organisations and their credit record
 
 
-class OrganisationOut(Schema):
+class OrganisationOut(_PlaceOut):
     id: int
     name: str
     uscc: str
     nature: str
-    nature_display: str
+    nature_display: str = Field(alias="get_nature_display")
     status: str
-    status_display: str
-    city_code: str | None
-    city_name: str | None
-    jurisdiction_code: str
-    jurisdiction_name: str
+    status_display: str = Field(alias="get_status_display")
     filing_number: str | None
     filing_valid_until: dt.date | None
     flags: list[Literal["inactive", "expiring"]] = Field(
         description="仅人社部门可见：inactive 连续超过规定月数未开展评价，expiring 备案有效期临近届满或已过期")
-
-    @staticmethod
-    def resolve_nature_display(obj):
-        return obj.get_nature_display()
-
-    @staticmethod
-    def resolve_status_display(obj):
-        return obj.get_status_display()
-
-    @staticmethod
-    def resolve_city_code(obj):
-        return obj.city.code if obj.city_id else None
-
-    @staticmethod
-    def resolve_city_name(obj):
-        return obj.city.name if obj.city_id else None
-
-    @staticmethod
-    def resolve_jurisdiction_code(obj):
-        return obj.jurisdiction.code
-
-    @staticmethod
-    def resolve_jurisdiction_name(obj):
-        return obj.jurisdiction.name
 
     @staticmethod
     def resolve_flags(obj, context):
@@ -217,31 +140,19 @@ class OrganisationDetailOut(OrganisationOut):
     contact_person: str
     contact_phone: str
     contact_email: str
-    authority_name: str
+    authority_name: str = Field(alias="jurisdiction.authority_name")
     filed_at: dt.date | None
     filing_valid_from: dt.date | None
     cert_serial_start: int | None
     cert_serial_end: int | None
-    serial_range: str
-    in_good_standing: bool
+    serial_range: str = Field(alias="serial_range_display")
+    in_good_standing: bool  # the model's method, called by ninja
     last_evaluation_on: dt.date | None
     terminated_at: dt.datetime | None
     termination_ground: str
     termination_reason: str
     current_scope: list[ScopeItemOut]
     scope_history: list[ScopeHistoryOut]
-
-    @staticmethod
-    def resolve_authority_name(obj):
-        return obj.jurisdiction.authority_name
-
-    @staticmethod
-    def resolve_serial_range(obj):
-        return obj.serial_range_display
-
-    @staticmethod
-    def resolve_in_good_standing(obj):
-        return obj.in_good_standing()
 
     @staticmethod
     def resolve_current_scope(obj):
@@ -252,10 +163,10 @@ class OrganisationDetailOut(OrganisationOut):
         return scope_history(obj)
 
 
-class SanctionOut(Schema):
+class SanctionOut(_Out):
     id: int
     kind: str
-    kind_display: str
+    kind_display: str = Field(alias="get_kind_display")
     ground: str
     ground_display: str
     description: str
@@ -263,24 +174,12 @@ class SanctionOut(Schema):
     rectification_deadline: dt.date | None
     rectified_on: dt.date | None
     rectification_note: str
-    rectification_overdue: bool
-    recorded_by: str
-
-    @staticmethod
-    def resolve_kind_display(obj):
-        return obj.get_kind_display()
+    rectification_overdue: bool = Field(alias="is_rectification_overdue")
+    recorded_by: str = Field(alias="recorded_by.get_full_name")
 
     @staticmethod
     def resolve_ground_display(obj):
         return obj.get_ground_display() if obj.ground else ""
-
-    @staticmethod
-    def resolve_rectification_overdue(obj):
-        return obj.is_rectification_overdue()
-
-    @staticmethod
-    def resolve_recorded_by(obj):
-        return obj.recorded_by.get_full_name()
 
 
 class SanctionIn(Schema):
@@ -309,55 +208,25 @@ class ApplicationStartIn(Schema):
     kind: Literal["initial", "scope"] = Field(..., description="initial 备案申请，scope 职业范围调整")
 
 
-class ApplicationOut(Schema):
+class ApplicationOut(_JurisdictionOut):
     id: int
     reference: str
     kind: str
-    kind_display: str
+    kind_display: str = Field(alias="get_kind_display")
     status: str
-    status_display: str
+    status_display: str = Field(alias="get_status_display")
     organisation_id: int
-    organisation_name: str
-    jurisdiction_code: str
-    jurisdiction_name: str
+    organisation_name: str = Field(alias="organisation.name")
     created_at: dt.datetime
     submitted_at: dt.datetime | None
     review_deadline: dt.date | None
     review_deadline_provisional: bool
-    overdue: bool = Field(description="已提交且超过初审期限")
+    overdue: bool = Field(alias="is_overdue", description="已提交且超过初审期限")
     returned_count: int
 
-    @staticmethod
-    def resolve_kind_display(obj):
-        return obj.get_kind_display()
 
-    @staticmethod
-    def resolve_status_display(obj):
-        return obj.get_status_display()
-
-    @staticmethod
-    def resolve_organisation_name(obj):
-        return obj.organisation.name
-
-    @staticmethod
-    def resolve_jurisdiction_code(obj):
-        return obj.jurisdiction.code
-
-    @staticmethod
-    def resolve_jurisdiction_name(obj):
-        return obj.jurisdiction.name
-
-    @staticmethod
-    def resolve_overdue(obj):
-        return obj.is_overdue()
-
-
-class OccupationLineOut(Schema):
+class OccupationLineOut(_OccupationOut):
     id: int
-    occupation_code: str
-    occupation_name: str
-    work_type_code: str | None
-    work_type_name: str | None
     levels: list[int]
     change: str
     standard_kind: str
@@ -365,50 +234,22 @@ class OccupationLineOut(Schema):
     question_bank: str
     question_bank_note: str
 
-    @staticmethod
-    def resolve_occupation_code(obj):
-        return obj.occupation.code
 
-    @staticmethod
-    def resolve_occupation_name(obj):
-        return obj.occupation.name
-
-    @staticmethod
-    def resolve_work_type_code(obj):
-        return obj.work_type.code if obj.work_type_id else None
-
-    @staticmethod
-    def resolve_work_type_name(obj):
-        return obj.work_type.name if obj.work_type_id else None
-
-
-class StaffOut(Schema):
+class StaffOut(_Out):
     id: int
     role: str
-    role_display: str
+    role_display: str = Field(alias="get_role_display")
     name: str
-    id_number: str = Field(description="脱敏显示：前3位与后4位")
+    id_number: str = Field(alias="masked_id_number", description="脱敏显示：前3位与后4位")
     unit: str
     title: str
     education: str
     duty: str
-    occupation_code: str | None
+    occupation_code: str | None = Field(None, alias="occupation.code")
     levels: list[int]
 
-    @staticmethod
-    def resolve_role_display(obj):
-        return obj.get_role_display()
 
-    @staticmethod
-    def resolve_id_number(obj):
-        return obj.masked_id_number
-
-    @staticmethod
-    def resolve_occupation_code(obj):
-        return obj.occupation.code if obj.occupation_id else None
-
-
-class EquipmentOut(Schema):
+class EquipmentOut(_Out):
     id: int
     name: str
     brand: str
@@ -417,51 +258,31 @@ class EquipmentOut(Schema):
     ownership: str
 
 
-class AttachmentOut(Schema):
+class AttachmentOut(_Out):
     id: int
     category: str
-    category_display: str
+    category_display: str = Field(alias="get_category_display")
     original_name: str
     size: int
     content_type: str
-    uploaded_at: dt.datetime
+    uploaded_at: dt.datetime = Field(alias="created_at")
     url: str
-
-    @staticmethod
-    def resolve_category_display(obj):
-        return obj.get_category_display()
-
-    @staticmethod
-    def resolve_uploaded_at(obj):
-        return obj.created_at
 
     @staticmethod
     def resolve_url(obj):
         return reverse("api:orgs_attachment_download", args=[obj.pk])
 
 
-class EvaluationOut(Schema):
+class EvaluationOut(_Out):
     id: int
     experts: str
     form: str
-    form_display: str
+    form_display: str = Field(alias="get_form_display")
     evaluated_on: dt.date
     opinions: str
     conclusion: str
-    conclusion_display: str
-    recorded_by: str
-
-    @staticmethod
-    def resolve_form_display(obj):
-        return obj.get_form_display()
-
-    @staticmethod
-    def resolve_conclusion_display(obj):
-        return obj.get_conclusion_display()
-
-    @staticmethod
-    def resolve_recorded_by(obj):
-        return obj.recorded_by.get_full_name()
+    conclusion_display: str = Field(alias="get_conclusion_display")
+    recorded_by: str = Field(alias="recorded_by.get_full_name")
 
 
 class ApplicationDetailOut(ApplicationOut):
@@ -504,23 +325,15 @@ class ApplicationDetailOut(ApplicationOut):
     initial_review_passed_at: dt.datetime | None
     return_reason: str
     decided_at: dt.datetime | None
-    decided_by: str | None
+    decided_by: str | None = Field(None, alias="decided_by.get_full_name")
     decision_reason: str
-    can_edit: bool = Field(description="当前状态是否允许企业修改（草稿或退回补正）")
+    can_edit: bool = Field(description="当前状态是否允许企业修改（草稿或退回补正）")  # the model's method
     problems: list[str] | None = Field(description="可修改时：尚不能提交的原因；为空列表表示可以提交")
     occupations: list[OccupationLineOut]
     staff: list[StaffOut]
     equipment: list[EquipmentOut]
     attachments: list[AttachmentOut]
     evaluations: list[EvaluationOut]
-
-    @staticmethod
-    def resolve_decided_by(obj):
-        return obj.decided_by.get_full_name() if obj.decided_by_id else None
-
-    @staticmethod
-    def resolve_can_edit(obj):
-        return obj.can_edit()
 
     @staticmethod
     def resolve_problems(obj):
@@ -533,14 +346,6 @@ class ApplicationDetailOut(ApplicationOut):
     @staticmethod
     def resolve_staff(obj):
         return obj.staff.select_related("occupation")
-
-    @staticmethod
-    def resolve_equipment(obj):
-        return obj.equipment.all()
-
-    @staticmethod
-    def resolve_attachments(obj):
-        return obj.attachments.all()
 
     @staticmethod
     def resolve_evaluations(obj):
