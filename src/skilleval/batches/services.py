@@ -171,7 +171,7 @@ def batch_item_add(
                                                           (practical_weight, "practical_weight"),
                                                           (review_weight, "review_weight"))]
     if method not in METHODS_WITHOUT_EXAM and sum(weights) != 100:
-        raise DomainError(_("各部分权重之和应为100%，当前为%(n)d%%。") % {"n": sum(weights)}, field="theory_weight")
+        raise DomainError(_("各部分权重之和应为100%%，当前为%(n)d%%。") % {"n": sum(weights)}, field="theory_weight")
     if method in METHODS_WITHOUT_EXAM:
         weights = [0, 0, 100]
     profile = batch.organisation.jurisdiction.policy_profile()
@@ -650,6 +650,29 @@ def batch_plan_save(*, actor: Actor, batch: Batch, plan: dict[str, str]) -> Batc
     return batch
 
 
+@transaction.atomic
+def batch_reschedule(*, actor: Actor, batch: Batch, first_exam_date: dt.date, last_exam_date: dt.date) -> Batch:
+    """Move the evaluation dates before the plan is filed (e.g. when the plan would be late)."""
+    batch = _lock(batch)
+    _require_org(actor, batch.organisation_id)
+    if not batch.can_file_plan():
+        raise DomainError(_("计划报备后不能再调整评价日期。"))
+    if first_exam_date <= batch.registration_closes:
+        raise DomainError(_("评价开始日期应晚于报名截止日期（%(d)s）。") % {"d": batch.registration_closes.isoformat()},
+                          field="first_exam_date")
+    if last_exam_date < first_exam_date:
+        raise DomainError(_("评价结束日期不能早于评价开始日期。"), field="last_exam_date")
+    outside = batch.items.exclude(exam_date=None).exclude(exam_date__range=(first_exam_date, last_exam_date))
+    if outside.exists():
+        raise DomainError(_("有职业的考核日期不在新的评价期间内，请先调整。"), field="first_exam_date")
+    before = snapshot(batch, ("first_exam_date", "last_exam_date"))
+    batch.first_exam_date, batch.last_exam_date = first_exam_date, last_exam_date
+    batch.save(update_fields=["first_exam_date", "last_exam_date", "updated_at"])
+    _audit(actor, batch, AuditEvent.Action.UPDATE, _("调整评价日期"), before=before,
+           after=snapshot(batch, ("first_exam_date", "last_exam_date")), organisation_id=batch.organisation_id)
+    return batch
+
+
 def plan_latest_filing_date(batch: Batch) -> dt.date:
     """The latest day F on which the plan can still be filed: F + lead working days <= the
     first exam day [HF 14, SD 4(4)]."""
@@ -769,3 +792,34 @@ def batch_plan_return(*, actor: Actor, batch: Batch, reason: str) -> Batch:
     notify(organisation_id=batch.organisation_id, title=_("认定计划“%(b)s”被退回") % {"b": batch.name},
            body=reason.strip(), link=reverse("batches:batch_detail", args=[batch.pk]))
     return batch
+
+
+DOCUMENTS = {
+    "plan.pdf": ("plan_pdf", "application/pdf", "assessment-plan"),
+    "plan.docx": ("plan_docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                  "assessment-plan"),
+    "candidates.xlsx": ("candidate_list_xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        "candidates"),
+    "commitment.pdf": ("commitment_pdf", "application/pdf", "commitment-letter"),
+}
+
+
+def batch_document(*, actor: Actor, batch: Batch, document: str) -> tuple[bytes, str, str]:
+    """Build one of the batch's documents and record the export; LookupError if unknown."""
+    from . import documents
+
+    builder, content_type, stem = DOCUMENTS[document]
+    content = getattr(documents, builder)(batch)
+    _audit(actor, batch, AuditEvent.Action.EXPORT, _("导出 %(d)s") % {"d": document},
+           organisation_id=batch.organisation_id)
+    return content, content_type, f"{stem}-{batch.code}.{document.rsplit('.', 1)[-1]}"
+
+
+def application_document(*, actor: Actor, application: Application) -> tuple[bytes, str, str]:
+    """The application form (申报表) as PDF; full ID numbers only for the organisation's staff."""
+    from . import documents
+
+    full_id = actor.is_org_staff and actor.organisation_id == application.batch.organisation_id
+    content = documents.application_form_pdf(application, full_id=full_id)
+    _audit(actor, application, AuditEvent.Action.EXPORT, _("导出申报表"), organisation_id=application.batch.organisation_id)
+    return content, "application/pdf", f"application-{application.number}.pdf"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/staff/<int:member_id>/delete/", views.StaffRemoveView.as_view(), name="staff_remove"),
     path("<int:pk>/plan/", views.PlanView.as_view(), name="plan"),
     path("<int:pk>/plan/file/", views.PlanFileView.as_view(), name="plan_file"),
+    path("<int:pk>/reschedule/", views.RescheduleView.as_view(), name="reschedule"),
     path("<int:pk>/plan/decide/<str:decision>/", views.PlanDecisionView.as_view(), name="plan_decide"),
     path("<int:pk>/documents/<str:document>/", views.BatchDocumentView.as_view(), name="document"),
     path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application_detail"),

@@ -24,7 +24,7 @@ AREAS = [
     Area("orgs", _("评价机构"), (Perm.ORG_VIEW,),
          _("备案申请、备案审核、职业范围调整、机构名录与终止备案。"), url_name="orgs:home"),
     Area("batches", _("认定批次"), (Perm.BATCH_VIEW, Perm.CANDIDATE_SELF),
-         _("认定公告、报名、资格审核与认定计划备案将显示在这里。")),
+         _("认定公告、报名、资格审核与认定计划备案。"), url_name="batches:batch_list"),
     Area("exams", _("考务"), (Perm.BATCH_MANAGE, Perm.EXAM_PROCTOR, Perm.EXAM_SCORE, Perm.QUALITY_SUPERVISE),
          _("题库、组卷、机考、考场编排、考务人员与考试当天记录将显示在这里。")),
     Area("results", _("成绩与公示"), (Perm.BATCH_MANAGE, Perm.EXAM_SCORE, Perm.RESULT_REVIEW, Perm.CANDIDATE_SELF),

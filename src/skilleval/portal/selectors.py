@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from skilleval.accounts.access import Actor
 from skilleval.accounts.models import Person, User
+from skilleval.batches.models import Batch
 from skilleval.catalog.models import Jurisdiction, Occupation, PolicyProfile
 from skilleval.core.selectors import audit_events_visible_to, jobs_visible_to
 from skilleval.core.workdays import working_calendar
@@ -57,12 +58,22 @@ def home_context(actor: Actor) -> dict[str, Any]:
             "profile": organisation.jurisdiction.policy_profile(),
             "workforce": Person.objects.filter(organisation=organisation).count(),
             "staff": User.objects.filter(memberships__organisation=organisation).distinct().count(),
+            "batches": list(Batch.objects.filter(organisation=organisation).exclude(
+                status=Batch.Status.CANCELLED).order_by("-first_exam_date")[:6]),
             "open_applications": list(organisation.applications.filter(
                 status__in=FilingApplication.OPEN_STATUSES).order_by("-created_at")),
         }
     if actor.person_id is not None:
         person = Person.objects.select_related("organisation", "id_type").get(pk=actor.person_id)
-        context["candidate"] = {"person": person, "age": _age(person.birth_date, today)}
+        from skilleval.batches.models import Application
+        from skilleval.batches.selectors import open_announcements_for
+
+        context["candidate"] = {
+            "person": person, "age": _age(person.birth_date, today),
+            "announcements": list(open_announcements_for(actor, today)[:10]),
+            "applications": list(Application.objects.filter(person=person).select_related(
+                "batch", "item", "item__occupation", "item__level", "item__work_type").order_by("-created_at")[:10]),
+        }
     return context
 
 

@@ -19,7 +19,9 @@ STATUS_COLOURS = {
     "pending": "secondary", "running": "info", "succeeded": "success", "failed": "danger",
     "unfiled": "secondary", "filed": "success", "suspended": "warning", "terminated": "dark",
     "draft": "secondary", "submitted": "info", "returned": "warning", "expert_review": "primary",
-    "approved": "success", "rejected": "danger",
+    "approved": "success", "rejected": "danger", "announced": "info", "plan_filed": "primary",
+    "plan_returned": "warning", "plan_confirmed": "success", "cancelled": "dark", "accepted": "success",
+    "withdrawn": "secondary",
 }
 
 
