@@ -195,3 +195,7 @@ def job_detail(request, job_id: int):
 from .orgs import router as orgs_router  # noqa: E402
 
 api.add_router("/orgs", orgs_router)
+
+from .batches import router as batches_router  # noqa: E402
+
+api.add_router("/batches", batches_router)

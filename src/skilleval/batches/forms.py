@@ -55,6 +55,9 @@ class ApplicationForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     id_type_code = forms.ChoiceField(label=_("证件类型"))
     id_number = forms.CharField(label=_("证件号码"), max_length=40)
+    sex = forms.ChoiceField(label=_("性别（非居民身份证填写）"), choices=[("", "—"), ("M", _("男")), ("F", _("女"))],
+                            required=False)
+    birth_date = forms.DateField(label=_("出生日期（非居民身份证填写）"), required=False, widget=DATE)
     education = forms.CharField(label=_("文化程度"), max_length=30, help_text=_("如：高中、中专、大专、本科"))
     major = forms.CharField(label=_("所学专业"), max_length=100, required=False)
     graduated_on = forms.DateField(label=_("毕业时间"), required=False, widget=DATE)

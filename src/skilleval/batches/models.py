@@ -277,7 +277,7 @@ class Application(BaseModel):
         return self.status in (self.Status.SUBMITTED, self.Status.RETURNED) and self.batch.can_review()
 
     def can_edit(self) -> bool:
-        return self.status in (self.Status.SUBMITTED, self.Status.RETURNED) and self.batch.can_review()
+        return self.status == self.Status.RETURNED and self.batch.can_review()
 
 
 class HeldCertificate(BaseModel):

@@ -14,8 +14,8 @@ from .models import Application, Batch
 
 def batches_visible_to(actor: Actor) -> QuerySet[Batch]:
     """Organisation staff see their organisation's batches; an authority the plans filed
-    with it (or copied to its province); a candidate the announced batches of their
-    employer."""
+    in its jurisdictions (a province also reads its cities' plans, which it receives
+    for levels 2 and 1); a candidate the announced batches of their employer."""
     qs = Batch.objects.select_related("organisation", "organisation__jurisdiction")
     if actor.is_platform_admin:
         return qs
@@ -24,8 +24,7 @@ def batches_visible_to(actor: Actor) -> QuerySet[Batch]:
         condition |= Q(organisation_id=actor.organisation_id)
     if actor.is_authority and actor.jurisdiction_ids:
         filed = ~Q(status__in=(Batch.Status.DRAFT, Batch.Status.ANNOUNCED, Batch.Status.CANCELLED))
-        condition |= filed & (Q(plan_jurisdiction_id__in=actor.jurisdiction_ids)
-                              | Q(plan_copy_to_province=True, plan_jurisdiction__parent_id__in=actor.jurisdiction_ids))
+        condition |= filed & Q(plan_jurisdiction_id__in=actor.jurisdiction_ids)
     if actor.person_id:
         from skilleval.accounts.models import Person
 

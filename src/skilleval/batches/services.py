@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -342,8 +342,15 @@ def application_check(batch: Batch, data: ApplicationData, *,
         errors.append(("phone", _("联系电话格式不正确。")))
     if not (data.current_post or "").strip():
         errors.append(("current_post", _("请填写现从事岗位。")))
-    if data.requested_route not in Application.Route.values:
-        errors.append(("requested_route", _("申报类别不正确。")))
+    if data.requested_route not in (Application.Route.NORMAL, Application.Route.EXCEPTIONAL):
+        errors.append(("requested_route", _("申报类别只能是正常申报或破格申报。")))
+    known = set(Occupation.objects.filter(code__in=[c.get("occupation_code") for c in data.certificates
+                                                     if c.get("occupation_code")]).values_list("code", flat=True)) \
+        if occupations is None else set(occupations)
+    for cert in data.certificates:
+        code = (cert.get("occupation_code") or "").strip()
+        if code and code not in known:
+            errors.append(("certificates", _("已有证书的职业编码“%(c)s”不在职业目录中。") % {"c": code}))
     if data.graduated_on and birth and data.graduated_on <= birth:
         errors.append(("graduated_on", _("毕业时间应晚于出生日期。")))
     if errors or item is None or post is None or id_type is None or birth is None:
@@ -470,6 +477,9 @@ def application_update(*, actor: Actor, application: Application, data: Applicat
         raise DomainError(_("只能修改本人的报名。"))
     if application.status != Application.Status.RETURNED or not application.batch.can_review():
         raise DomainError(_("只有被退回修改的报名才能修改。"))
+    person = application.person
+    if (data.id_type_code or "201") != person.id_type.code or data.id_number.strip().upper() != person.id_number:
+        raise DomainError(_("不能更改报名人的证件。"), field="id_number")
     checked, errors = application_check(application.batch, data)
     if errors or checked is None:
         raise _errors_message(errors)
@@ -750,9 +760,11 @@ def batch_file_plan(*, actor: Actor, batch: Batch, today: dt.date | None = None)
 
 
 def _require_plan_authority(actor: Actor, batch: Batch) -> None:
-    actor.require(Perm.BATCH_VIEW)
-    if not actor.is_authority or batch.plan_jurisdiction_id not in actor.jurisdiction_ids:
-        raise DomainError(_("该计划不是向您所在辖区报备的。"))
+    """Only the authority the plan was filed with decides it; a province that receives a
+    copy (levels 2 and 1) reads it."""
+    actor.require(Perm.FILING_REVIEW)
+    if batch.plan_jurisdiction_id != actor.jurisdiction_id:
+        raise DomainError(_("该计划不是向您所在辖区报备的，只能由受理的人社部门确认或退回。"))
 
 
 @transaction.atomic
@@ -785,8 +797,9 @@ def batch_plan_return(*, actor: Actor, batch: Batch, reason: str) -> Batch:
     batch.plan_decided_by = actor.user
     batch.plan_return_reason = reason.strip()
     batch.commitment_signed_at = None
+    batch.commitment_signed_by = ""
     batch.save(update_fields=["status", "plan_decided_at", "plan_decided_by", "plan_return_reason",
-                              "commitment_signed_at", "updated_at"])
+                              "commitment_signed_at", "commitment_signed_by", "updated_at"])
     _audit(actor, batch, AuditEvent.Action.TRANSITION, _("退回认定计划：%(r)s") % {"r": reason.strip()[:200]},
            before={"status": Status.PLAN_FILED}, after={"status": batch.status}, organisation_id=batch.organisation_id)
     notify(organisation_id=batch.organisation_id, title=_("认定计划“%(b)s”被退回") % {"b": batch.name},
@@ -809,6 +822,10 @@ def batch_document(*, actor: Actor, batch: Batch, document: str) -> tuple[bytes,
     from . import documents
 
     builder, content_type, stem = DOCUMENTS[document]
+    if document == "candidates.xlsx" and not (actor.has(Perm.BATCH_MANAGE) or actor.is_authority
+                                              or actor.is_platform_admin):
+        # The filed list carries full ID numbers: exam affairs and the authority only.
+        raise PermissionDenied(_("考生名单含完整证件号码，只有考务管理人员和人社部门可以导出。"))
     content = getattr(documents, builder)(batch)
     _audit(actor, batch, AuditEvent.Action.EXPORT, _("导出 %(d)s") % {"d": document},
            organisation_id=batch.organisation_id)
@@ -816,10 +833,11 @@ def batch_document(*, actor: Actor, batch: Batch, document: str) -> tuple[bytes,
 
 
 def application_document(*, actor: Actor, application: Application) -> tuple[bytes, str, str]:
-    """The application form (申报表) as PDF; full ID numbers only for the organisation's staff."""
+    """The application form (申报表) as PDF; the full ID number only for the organisation's
+    exam-affairs staff, masked for everyone else (the candidate included)."""
     from . import documents
 
-    full_id = actor.is_org_staff and actor.organisation_id == application.batch.organisation_id
+    full_id = actor.has(Perm.BATCH_MANAGE) and actor.organisation_id == application.batch.organisation_id
     content = documents.application_form_pdf(application, full_id=full_id)
     _audit(actor, application, AuditEvent.Action.EXPORT, _("导出申报表"), organisation_id=application.batch.organisation_id)
     return content, "application/pdf", f"application-{application.number}.pdf"

@@ -269,6 +269,7 @@ def _application_data(cleaned):
                        "rank": cleaned.get("award_rank"), "filed_competition": cleaned.get("award_filed_competition")})
     return services.ApplicationData(
         id_type_code=cleaned["id_type_code"], id_number=cleaned["id_number"], name=cleaned["name"],
+        sex=cleaned.get("sex") or "", birth_date=cleaned.get("birth_date"),
         item_id=cleaned["item"], post_occupation_code=cleaned["post_occupation_code"],
         education=cleaned["education"], work_started_on=cleaned["work_started_on"],
         years_in_occupation=cleaned["years_in_occupation"] if cleaned["years_in_occupation"] is not None else Decimal(0),
@@ -582,6 +583,9 @@ class BatchDocumentView(ActorView):
         batch = batch_get_for_actor(actor=request.actor, pk=pk)
         try:
             return _document_response(*services.batch_document(actor=request.actor, batch=batch, document=document))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("batches:batch_detail", pk=pk)
         except LookupError:
             raise Http404 from None
 
