@@ -148,6 +148,146 @@ def demo_load() -> None:
     for name, region, birth, seq, org_key in WORKFORCE:
         person_create(actor=admin, id_type=resident, id_number=demo_resident_id(region, birth, seq), name=name,
                       organisation=organisations[org_key])
+    _batches(organisations, authorities, today)
+
+
+# Imported candidates of the open batch: (name, birth, level, years, extra template columns)
+OPEN_BATCH_ROWS = [
+    ("周磊", "19880204", "五级", "3", {}),
+    ("吴芳", "19920617", "五级", "2", {}),
+    ("郑强", "19850930", "四级", "7", {}),
+    ("冯雪梅", "19960412", "四级", "2", {}),  # neither certificate nor 6 years: not eligible
+    ("何俊峰", "19830515", "三级", "12", {}),  # skip-level by tenure
+    ("唐志远", "19870822", "二级", "8", {"申报类别": "破格", "奖励级别": "市级", "奖励名称": "合肥市技术能手",
+                                         "申报工种编码": "6-31-01-03-01", "现从事岗位": "维修电工"}),
+    ("许子涵", "20110301", "五级", "0.5", {}),  # under age
+    ("陆文斌", "19900710", "四级", "5", {"已有证书等级": "5", "已有证书编号": "S000034012345678901234",
+                                         "已有证书发证日期": "2021-06-30"}),
+]
+
+
+def _batches(organisations, authorities, today):
+    """Batches at each stage: registration open, plan filed, plan confirmed, draft."""
+    from skilleval.batches import services as batches
+    from skilleval.batches.eligibility import eligibility_template_seed
+    from skilleval.batches.imports import applications_import
+    from skilleval.batches.models import Application, BatchStaff
+    from skilleval.batches.sample import import_row, import_workbook
+    from skilleval.core.workdays import working_calendar
+    from skilleval.orgs.sample import sample_id_number
+
+    eligibility_template_seed()
+    calendar = working_calendar()
+    hs = actor_for(User.objects.get(username="hs_admin"))
+    huasheng = organisations["huasheng"]
+
+    # 1. Registration open: announced, online and imported applications, some reviewed.
+    first = calendar.add(today, 25).date
+    open_batch = batches.batch_create(
+        actor=hs, organisation=huasheng, name="2026年第四期车工、电工职业技能等级认定",
+        registration_opens=today - dt.timedelta(days=5), registration_closes=today + dt.timedelta(days=10),
+        first_exam_date=first, last_exam_date=first + dt.timedelta(days=3),
+        sites="合肥华晟机械实训楼（理论机考室 A201、A202），二号车间（车工实操），电工实训室",
+        candidate_scope="本企业在岗职工、劳务派遣人员", content="职业能力（理论知识、操作技能）、工作业绩、职业道德和工匠精神",
+        eligibility_notes="按国家职业技能标准（2018年版）申报条件执行，含越级申报、破格申报。", contact="李俊 0551-63821106")
+    for level in (5, 4, 3):
+        batches.batch_item_add(actor=hs, batch=open_batch, occupation_code="6-18-01-01", level_code=level,
+                               method="exam", theory_weight=30, practical_weight=60, review_weight=10)
+    batches.batch_item_add(actor=hs, batch=open_batch, occupation_code="6-31-01-03", work_type_code="6-31-01-03-01",
+                           level_code=2, method="performance")
+    batches.batch_item_add(actor=hs, batch=open_batch, occupation_code="6-31-01-03", work_type_code="6-31-01-03-01",
+                           level_code=4, method="modular", theory_weight=30, practical_weight=70,
+                           modules=[{"name": "通用技能（电工基础）", "mandatory": True},
+                                    {"name": "变配电运维", "mandatory": False}])
+    batches.batch_announce(actor=hs, batch=open_batch)
+    rows = [import_row(name, demo_resident_id("340104", birth, f"{300 + n:03d}"), level=level, years=years,
+                       occupation="6-31-01-03" if "申报工种编码" in extra else "6-18-01-01", **extra)
+            for n, (name, birth, level, years, extra) in enumerate(OPEN_BATCH_ROWS)]
+    applications_import(actor=hs, batch=open_batch, source=import_workbook(rows), filename="第四期报名.xlsx",
+                        clean_rows_only=True)
+    zhangwei = User.objects.get(username="zhangwei")
+    item = open_batch.items.get(level__code=5, occupation__code="6-18-01-01")
+    batches.application_submit(actor=actor_for(zhangwei), batch=open_batch, data=batches.ApplicationData(
+        id_type_code="201", id_number=zhangwei.person.id_number, name="张伟", item_id=item.pk,
+        post_occupation_code="6-18-01-01", education="中专", work_started_on=dt.date(2018, 7, 1),
+        years_in_occupation="4", phone="13965011234", current_post="数控车工", major="机械加工",
+        work_history="2018年至今在合肥华晟机械二号车间从事数控车削加工。", commitment_signed=True))
+    for application in Application.objects.filter(batch=open_batch, eligible=True).order_by("number")[:3]:
+        batches.application_review(actor=hs, application=application, decision="accept")
+    under_age = Application.objects.get(batch=open_batch, name="许子涵")
+    batches.application_review(actor=hs, application=under_age, decision="reject", reason="年龄未满16周岁，不符合申报条件。")
+
+    # 2. Plan filed with Hefei (a level-2 item, so copied to the province), waiting for confirmation.
+    opens = today - dt.timedelta(days=30)
+    first = calendar.add(today, 12).date
+    filed = batches.batch_create(
+        actor=hs, organisation=huasheng, name="2026年第三期电工（维修电工）职业技能等级认定",
+        registration_opens=opens, registration_closes=today - dt.timedelta(days=8), first_exam_date=first,
+        last_exam_date=first + dt.timedelta(days=1), sites="合肥华晟机械电工实训室、理论机考室 A201",
+        candidate_scope="本企业在岗职工", contact="李俊 0551-63821106")
+    for level in (4, 3, 2):
+        batches.batch_item_add(actor=hs, batch=filed, occupation_code="6-31-01-03", work_type_code="6-31-01-03-01",
+                               level_code=level, method="exam", theory_weight=20, practical_weight=60,
+                               review_weight=20)
+    batches.batch_announce(actor=hs, batch=filed, today=opens)
+    names = ["钱学军", "孙海涛", "李明亮", "赵国庆", "周晓峰", "王建华"]
+    levels = ["四级", "四级", "四级", "三级", "三级", "二级"]
+    certs = [{}, {}, {}, {"已有证书等级": "4"}, {"已有证书等级": "4"}, {"已有证书等级": "3"}]
+    rows = [import_row(name, demo_resident_id("340111", f"198{n}0{n + 1}1{n}", f"{410 + n:03d}"), level=level,
+                       years="9", occupation="6-31-01-03", **{"申报工种编码": "6-31-01-03-01", "现从事岗位": "维修电工",
+                                                           **cert})
+            for n, (name, level, cert) in enumerate(zip(names, levels, certs, strict=True))]
+    applications_import(actor=hs, batch=filed, source=import_workbook(rows), filename="第三期报名.xlsx")
+    for application in Application.objects.filter(batch=filed):
+        batches.application_review(actor=hs, application=application,
+                                   decision="accept" if application.eligible else "reject",
+                                   reason="" if application.eligible else "不符合申报条件")
+    _roster(batches, hs, filed, sample_id_number, BatchStaff)
+    batches.batch_sign_commitment(actor=hs, batch=filed, signatory="王海燕")
+    batches.batch_plan_save(actor=hs, batch=filed, plan=batches.plan_draft(filed))
+    batches.batch_file_plan(actor=hs, batch=filed)
+
+    # 3. Tianjin: plan confirmed.
+    bh = actor_for(User.objects.get(username="bh_admin"))
+    binhai = organisations["binhai"]
+    first = calendar.add(today, 15).date
+    confirmed = batches.batch_create(
+        actor=bh, organisation=binhai, name="2026年化工总控工职业技能等级认定", registration_opens=opens,
+        registration_closes=today - dt.timedelta(days=10), first_exam_date=first,
+        last_exam_date=first + dt.timedelta(days=2), sites="天津滨海石化装备培训中心", contact="赵振华 022-25671234")
+    batches.batch_item_add(actor=bh, batch=confirmed, occupation_code="6-28-01-01", level_code=4, method="combined",
+                           theory_weight=40, practical_weight=60)
+    batches.batch_announce(actor=bh, batch=confirmed, today=opens)
+    rows = [import_row(name, demo_resident_id("120116", f"19{85 + n}0{n + 2}15", f"{520 + n:03d}"), level="四级",
+                       years="7", occupation="6-28-01-01", **{"现从事岗位": "化工总控"})
+            for n, name in enumerate(["马晓东", "刘畅", "高飞", "韩雪"])]
+    applications_import(actor=bh, batch=confirmed, source=import_workbook(rows), filename="报名.xlsx")
+    for application in Application.objects.filter(batch=confirmed):
+        batches.application_review(actor=bh, application=application, decision="accept")
+    _roster(batches, bh, confirmed, sample_id_number, BatchStaff)
+    batches.batch_sign_commitment(actor=bh, batch=confirmed, signatory="赵振华")
+    batches.batch_plan_save(actor=bh, batch=confirmed, plan=batches.plan_draft(confirmed))
+    batches.batch_file_plan(actor=bh, batch=confirmed)
+    batches.batch_plan_confirm(actor=authorities["tj_city"], batch=confirmed)
+
+    # 4. Qingdao: a draft being prepared.
+    hy = actor_for(User.objects.get(username="hy_admin"))
+    first = calendar.add(today, 40).date
+    draft = batches.batch_create(
+        actor=hy, organisation=organisations["haiyue"], name="2027年第一期电工职业技能等级认定",
+        registration_opens=today + dt.timedelta(days=7), registration_closes=today + dt.timedelta(days=21),
+        first_exam_date=first, last_exam_date=first + dt.timedelta(days=1), sites="青岛海岳电子实训基地",
+        contact="孙晓梅 0532-86907711")
+    batches.batch_item_add(actor=hy, batch=draft, occupation_code="6-31-01-03", work_type_code="6-31-01-03-01",
+                           level_code=5, method="exam", theory_weight=30, practical_weight=70)
+
+
+def _roster(batches, actor, batch, sample_id_number, batch_staff):
+    for role, names in ((batch_staff.Role.HEAD, ["杨振宇"]), (batch_staff.Role.PROCTOR, ["赵雪", "何静"]),
+                        (batch_staff.Role.EXAMINER, ["钱国华", "陈立群", "马文涛"]),
+                        (batch_staff.Role.SUPERVISOR, ["孙丽"])):
+        for name in names:
+            batches.batch_staff_add(actor=actor, batch=batch, role=role, name=name, id_number=sample_id_number())
 
 
 def _file(organisation, enterprise, authorities, today, authority_login, occupations, filing_number, offset, stage):
