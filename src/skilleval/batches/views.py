@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from skilleval.accounts.access import Perm
 from skilleval.core.errors import DomainError
 from skilleval.core.templatetags.core_tags import status_colour
-from skilleval.core.views import ActorView, Column, ListPageMixin, apply_domain_error
+from skilleval.core.views import ActionView, ActorView, Column, ListPageMixin, apply_domain_error
 from skilleval.orgs.selectors import current_scope, organisation_get_for_actor
 
 from . import services
@@ -212,35 +212,40 @@ class BatchItemAddView(ActorView):
                       status=400)
 
 
-class BatchItemRemoveView(ActorView):
+class BatchItemRemoveView(ActionView):
     permission = Perm.BATCH_MANAGE
-    http_method_names = ["post"]
 
-    def post(self, request, pk, item_id):
-        batch = batch_get_for_actor(actor=request.actor, pk=pk)
-        item = batch.items.filter(pk=item_id).first()
+    def get_object(self, request, pk, item_id):
+        item = batch_get_for_actor(actor=request.actor, pk=pk).items.filter(pk=item_id).first()
         if item is None:
             raise Http404
-        try:
-            services.batch_item_remove(actor=request.actor, item=item)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect(reverse("batches:batch_detail", args=[pk]) + "#items")
+        return item
+
+    def perform(self, request, item, data):
+        services.batch_item_remove(actor=request.actor, item=item)
+
+    def success_url(self, request, item, pk, **kwargs):
+        return reverse("batches:batch_detail", args=[pk]) + "#items"
 
 
-class BatchAnnounceView(ActorView):
+class _BatchAction(ActionView):
+    """An action on a batch that returns to the batch's page."""
+
     permission = Perm.BATCH_MANAGE
-    http_method_names = ["post"]
+    anchor = ""
 
-    def post(self, request, pk):
-        batch = batch_get_for_actor(actor=request.actor, pk=pk)
-        try:
-            services.batch_announce(actor=request.actor, batch=batch)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("认定公告已发布，本单位职工可在报名期内在线报名。"))
-        return redirect("batches:batch_detail", pk=pk)
+    def get_object(self, request, pk, **kwargs):
+        return batch_get_for_actor(actor=request.actor, pk=pk)
+
+    def success_url(self, request, batch, **kwargs):
+        return reverse("batches:batch_detail", args=[batch.pk]) + self.anchor
+
+
+class BatchAnnounceView(_BatchAction):
+    success_message = gettext_lazy("认定公告已发布，本单位职工可在报名期内在线报名。")
+
+    def perform(self, request, batch, data):
+        services.batch_announce(actor=request.actor, batch=batch)
 
 
 class AnnouncementView(ActorView):
@@ -409,19 +414,18 @@ class ApplicationReviewView(ActorView):
         return redirect("batches:application_detail", pk=pk)
 
 
-class ApplicationWithdrawView(ActorView):
+class ApplicationWithdrawView(ActionView):
     permission = Perm.CANDIDATE_SELF
-    http_method_names = ["post"]
+    success_message = gettext_lazy("已撤回报名。")
 
-    def post(self, request, pk):
-        application = application_get_for_actor(actor=request.actor, pk=pk)
-        try:
-            services.application_withdraw(actor=request.actor, application=application)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已撤回报名。"))
-        return redirect("batches:application_detail", pk=pk)
+    def get_object(self, request, pk):
+        return application_get_for_actor(actor=request.actor, pk=pk)
+
+    def perform(self, request, application, data):
+        services.application_withdraw(actor=request.actor, application=application)
+
+    def success_url(self, request, application, **kwargs):
+        return reverse("batches:application_detail", args=[application.pk])
 
 
 class ImportView(ActorView):
@@ -460,22 +464,14 @@ class ImportTemplateView(ActorView):
                                   f"import-template-{batch.code}.xlsx")
 
 
-class CommitmentView(ActorView):
-    permission = Perm.BATCH_MANAGE
-    http_method_names = ["post"]
+class CommitmentView(_BatchAction):
+    form_class = CommitmentForm
+    form_prefix = "commitment"
+    anchor = "#plan"
+    success_message = gettext_lazy("已签署报名资料审核承诺书。")
 
-    def post(self, request, pk):
-        batch = batch_get_for_actor(actor=request.actor, pk=pk)
-        form = CommitmentForm(request.POST, prefix="commitment")
-        if form.is_valid():
-            try:
-                services.batch_sign_commitment(actor=request.actor, batch=batch,
-                                               signatory=form.cleaned_data["signatory"])
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("已签署报名资料审核承诺书。"))
-        return redirect(reverse("batches:batch_detail", args=[pk]) + "#plan")
+    def perform(self, request, batch, data):
+        services.batch_sign_commitment(actor=request.actor, batch=batch, signatory=data["signatory"])
 
 
 class StaffView(ActorView):
@@ -497,20 +493,14 @@ class StaffView(ActorView):
                       status=400)
 
 
-class StaffRemoveView(ActorView):
-    permission = Perm.BATCH_MANAGE
-    http_method_names = ["post"]
+class StaffRemoveView(_BatchAction):
+    anchor = "#staff"
 
-    def post(self, request, pk, member_id):
-        batch = batch_get_for_actor(actor=request.actor, pk=pk)
-        member = batch.staff.filter(pk=member_id).first()
+    def perform(self, request, batch, data):
+        member = batch.staff.filter(pk=self.kwargs["member_id"]).first()
         if member is None:
             raise Http404
-        try:
-            services.batch_staff_remove(actor=request.actor, member=member)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect(reverse("batches:batch_detail", args=[pk]) + "#staff")
+        services.batch_staff_remove(actor=request.actor, member=member)
 
 
 class PlanView(ActorView):
@@ -540,40 +530,26 @@ class PlanView(ActorView):
                       status=400)
 
 
-class PlanFileView(ActorView):
-    permission = Perm.BATCH_MANAGE
-    http_method_names = ["post"]
+class PlanFileView(_BatchAction):
+    anchor = "#plan"
 
-    def post(self, request, pk):
-        batch = batch_get_for_actor(actor=request.actor, pk=pk)
-        try:
-            batch = services.batch_file_plan(actor=request.actor, batch=batch)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("认定计划已报备%(a)s，等待确认。") % {
-                "a": batch.plan_jurisdiction.authority_name if batch.plan_jurisdiction else ""})
-        return redirect(reverse("batches:batch_detail", args=[pk]) + "#plan")
+    def perform(self, request, batch, data):
+        batch = services.batch_file_plan(actor=request.actor, batch=batch)
+        return _("认定计划已报备%(a)s，等待确认。") % {"a": batch.plan_jurisdiction.authority_name}
 
 
-class PlanDecisionView(ActorView):
+class PlanDecisionView(_BatchAction):
     permission = Perm.BATCH_VIEW
-    http_method_names = ["post"]
 
-    def post(self, request, pk, decision):
-        batch = batch_get_for_actor(actor=request.actor, pk=pk)
-        try:
-            if decision == "confirm":
-                services.batch_plan_confirm(actor=request.actor, batch=batch)
-                messages.success(request, _("已确认认定计划。"))
-            elif decision == "return":
-                services.batch_plan_return(actor=request.actor, batch=batch, reason=request.POST.get("reason", ""))
-                messages.success(request, _("已退回认定计划。"))
-            else:
-                raise Http404
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect("batches:batch_detail", pk=pk)
+    def perform(self, request, batch, data):
+        decision = self.kwargs["decision"]
+        if decision == "confirm":
+            services.batch_plan_confirm(actor=request.actor, batch=batch)
+            return _("已确认认定计划。")
+        if decision == "return":
+            services.batch_plan_return(actor=request.actor, batch=batch, reason=request.POST.get("reason", ""))
+            return _("已退回认定计划。")
+        raise Http404
 
 
 class BatchDocumentView(ActorView):
@@ -590,20 +566,11 @@ class BatchDocumentView(ActorView):
             raise Http404 from None
 
 
-class RescheduleView(ActorView):
-    permission = Perm.BATCH_MANAGE
-    http_method_names = ["post"]
+class RescheduleView(_BatchAction):
+    form_class = RescheduleForm
+    form_prefix = "reschedule"
+    anchor = "#plan"
+    success_message = gettext_lazy("评价日期已调整。")
 
-    def post(self, request, pk):
-        batch = batch_get_for_actor(actor=request.actor, pk=pk)
-        form = RescheduleForm(request.POST, prefix="reschedule")
-        if form.is_valid():
-            try:
-                services.batch_reschedule(actor=request.actor, batch=batch, **form.cleaned_data)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("评价日期已调整。"))
-        else:
-            messages.error(request, _("请填写有效的评价开始和结束日期。"))
-        return redirect(reverse("batches:batch_detail", args=[pk]) + "#plan")
+    def perform(self, request, batch, data):
+        services.batch_reschedule(actor=request.actor, batch=batch, **data)

@@ -133,3 +133,53 @@ class ListPageMixin:
             "sort_query": sort_query.urlencode(),
             "export_label": _("导出 Excel"),
         }
+
+
+def form_errors_text(form: Any) -> str:
+    """A form's errors as one Chinese sentence, for pages that answer with a message."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}：{errors[0]}" if label else errors[0])
+    return "；".join(parts)
+
+
+class ActionView(ActorView):
+    """A POST that runs one service on one object and goes back to a page with a
+    message. Subclasses give `get_object`, `perform` (which may return the success
+    message) and `success_url`; an optional `form_class` parses the POST first."""
+
+    http_method_names = ["post"]
+    form_class: Any = None
+    form_prefix: str | None = None
+    success_message: Any = ""
+
+    def get_object(self, request, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def perform(self, request, obj, data: dict) -> str | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def success_url(self, request, obj, **kwargs) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def post(self, request, **kwargs):
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        obj = self.get_object(request, **kwargs)
+        data: dict = {}
+        if self.form_class is not None:
+            form = self.form_class(request.POST, prefix=self.form_prefix)
+            if not form.is_valid():
+                messages.error(request, form_errors_text(form))
+                return redirect(self.success_url(request, obj, **kwargs))
+            data = form.cleaned_data
+        try:
+            message = self.perform(request, obj, data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            if message or self.success_message:
+                messages.success(request, message or self.success_message)
+        return redirect(self.success_url(request, obj, **kwargs))

@@ -17,7 +17,7 @@ from skilleval.accounts.access import Perm
 from skilleval.catalog.models import Jurisdiction
 from skilleval.core.errors import DomainError
 from skilleval.core.templatetags.core_tags import status_colour
-from skilleval.core.views import ActorView, Column, ListPageMixin, apply_domain_error
+from skilleval.core.views import ActionView, ActorView, Column, ListPageMixin, apply_domain_error
 
 from . import services
 from .forms import (
@@ -219,43 +219,34 @@ def _events_for(actor, object_type, pk):
                 .order_by("occurred_at", "id")[:200])
 
 
-class SanctionCreateView(ActorView):
+class SanctionCreateView(ActionView):
     permission = Perm.SUPERVISION_MANAGE
-    http_method_names = ["post"]
+    form_class = SanctionForm
+    success_message = gettext_lazy("已记入信用记录并通知机构。")
 
-    def post(self, request, pk):
-        organisation = organisation_get_for_actor(actor=request.actor, pk=pk)
-        form = SanctionForm(request.POST)
-        if form.is_valid():
-            try:
-                services.sanction_record(actor=request.actor, organisation=organisation, **form.cleaned_data)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("已记入信用记录并通知机构。"))
-        else:
-            messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" if f in form.fields else e[0]
-                                             for f, e in form.errors.items()))
-        return redirect("orgs:organisation_detail", pk=organisation.pk)
+    def get_object(self, request, pk):
+        return organisation_get_for_actor(actor=request.actor, pk=pk)
+
+    def perform(self, request, organisation, data):
+        services.sanction_record(actor=request.actor, organisation=organisation, **data)
+
+    def success_url(self, request, organisation, **kwargs):
+        return reverse("orgs:organisation_detail", args=[organisation.pk])
 
 
-class RectificationCloseView(ActorView):
+class RectificationCloseView(ActionView):
     permission = Perm.SUPERVISION_MANAGE
-    http_method_names = ["post"]
+    form_class = RectificationCloseForm
+    success_message = gettext_lazy("已登记整改完成。")
 
-    def post(self, request, pk):
-        sanction = sanction_get_for_actor(actor=request.actor, pk=pk)
-        form = RectificationCloseForm(request.POST)
-        if form.is_valid():
-            try:
-                services.sanction_close_rectification(actor=request.actor, sanction=sanction, **form.cleaned_data)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("已登记整改完成。"))
-        else:
-            messages.error(request, _("请填写整改完成日期和整改情况。"))
-        return redirect("orgs:organisation_detail", pk=sanction.organisation_id)
+    def get_object(self, request, pk):
+        return sanction_get_for_actor(actor=request.actor, pk=pk)
+
+    def perform(self, request, sanction, data):
+        services.sanction_close_rectification(actor=request.actor, sanction=sanction, **data)
+
+    def success_url(self, request, sanction, **kwargs):
+        return reverse("orgs:organisation_detail", args=[sanction.organisation_id])
 
 
 class TerminateView(ActorView):
@@ -486,42 +477,38 @@ class LineAddView(ActorView):
         return render(request, "orgs/application_detail.html", context, status=400)
 
 
-class LineRemoveView(ActorView):
+class LineRemoveView(ActionView):
     permission = Perm.ORG_MANAGE
-    http_method_names = ["post"]
-    RELATED = {"occupations": "occupations", "staff": "staff", "equipment": "equipment",
-               "attachments": "attachments"}
+    success_message = gettext_lazy("已删除。")
+    RELATED = ("occupations", "staff", "equipment", "attachments")
 
-    def post(self, request, pk, kind, line_id):
+    def get_object(self, request, pk, kind, line_id):
         application = application_get_for_actor(actor=request.actor, pk=pk)
-        if kind not in self.RELATED:
-            raise Http404
-        line = getattr(application, self.RELATED[kind]).filter(pk=line_id).first()
+        line = getattr(application, kind).filter(pk=line_id).first() if kind in self.RELATED else None
         if line is None:
             raise Http404
-        try:
-            services.filing_line_remove(actor=request.actor, line=line)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已删除。"))
-        return redirect(reverse("orgs:application_detail", args=[pk]) + f"#{kind}")
+        return line
+
+    def perform(self, request, line, data):
+        services.filing_line_remove(actor=request.actor, line=line)
+
+    def success_url(self, request, line, pk, kind, **kwargs):
+        return reverse("orgs:application_detail", args=[pk]) + f"#{kind}"
 
 
-class SubmitView(ActorView):
+class SubmitView(ActionView):
     permission = Perm.ORG_MANAGE
-    http_method_names = ["post"]
 
-    def post(self, request, pk):
-        application = application_get_for_actor(actor=request.actor, pk=pk)
-        try:
-            application = services.filing_submit(actor=request.actor, application=application)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已提交，%(a)s将在 %(d)s 前反馈初审结果。") % {
-                "a": application.jurisdiction.authority_name, "d": application.review_deadline.isoformat()})
-        return redirect("orgs:application_detail", pk=pk)
+    def get_object(self, request, pk):
+        return application_get_for_actor(actor=request.actor, pk=pk)
+
+    def perform(self, request, application, data):
+        application = services.filing_submit(actor=request.actor, application=application)
+        return _("已提交，%(a)s将在 %(d)s 前反馈初审结果。") % {
+            "a": application.jurisdiction.authority_name, "d": application.review_deadline.isoformat()}
+
+    def success_url(self, request, application, **kwargs):
+        return reverse("orgs:application_detail", args=[application.pk])
 
 
 class ReviewActionView(ActorView):

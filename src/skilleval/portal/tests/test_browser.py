@@ -35,11 +35,11 @@ def login(page, live_server, username, password="Demo@2026"):
         ("admin", "home-platform-admin", "平台管理"),
         ("ah_province", "home-authority", "蚌埠淮河精密仪器股份有限公司"),
         ("hf_city", "home-authority", "合肥华晟机械制造有限公司"),
-        ("hs_admin", "home-organisation", "暂无认定批次"),
+        ("hs_admin", "home-organisation", "2026年第四期车工、电工职业技能等级认定"),
         ("hs_proctor", "home-organisation", "暂无监考安排"),
         ("hs_examiner", "home-organisation", "暂无评分任务"),
         ("hs_supervisor", "home-organisation", "暂无督导任务"),
-        ("zhangwei", "home-candidate", "我的证书"),
+        ("zhangwei", "home-candidate", "2026年第四期车工、电工职业技能等级认定"),
     ],
 )
 def test_demo_logins_reach_their_home_pages(page, live_server, demo, username, testid, text):
