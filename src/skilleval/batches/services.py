@@ -25,7 +25,7 @@ from skilleval.core.errors import DomainError
 from skilleval.core.files import check_upload
 from skilleval.core.models import AuditEvent
 from skilleval.core.notifications import notify
-from skilleval.core.validators import parse_resident_id
+from skilleval.core.validators import normalize_resident_id, parse_resident_id
 from skilleval.core.workdays import working_calendar
 from skilleval.orgs.models import Organisation, ScopeItem
 
@@ -333,10 +333,10 @@ def application_check(batch: Batch, data: ApplicationData, *,
         errors.append(("work_started_on", _("请填写参加工作时间。")))
     try:
         years = Decimal(str(data.years_in_occupation).strip())
-        if not years.is_finite() or years < 0 or years > 60:
+        if not years.is_finite() or years < 0 or years > 60 or years != years.quantize(Decimal("0.1")):
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors.append(("years_in_occupation", _("本职业年限应为0至60之间的数字。")))
+        errors.append(("years_in_occupation", _("本职业年限应为0至60之间的数字，最多一位小数。")))
         years = Decimal(0)
     if not re.fullmatch(r"[0-9+\-() ]{5,20}", (data.phone or "").strip()):
         errors.append(("phone", _("联系电话格式不正确。")))
@@ -369,7 +369,7 @@ def _next_sequence(batch: Batch) -> int:
 
 def _person_for(checked: CheckedApplication, organisation_id: int, user: Any = None) -> Person:
     data = checked.data
-    number = data.id_number.strip().upper()
+    number = normalize_resident_id(data.id_number) if checked.id_type.is_resident_id else data.id_number.strip().upper()
     person = Person.objects.filter(id_type=checked.id_type, id_number=number).first()
     if person is None:
         person = Person.objects.create(id_type=checked.id_type, id_number=number, name=data.name.strip(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,19 @@ class RowError:
 class Table:
     headers: list[str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # With read_table(..., flag_formulas=True): the (row, header) of every formula cell,
+    # whose text is then "" (the value a spreadsheet last computed is not trusted).
+    formula_cells: list[tuple[int, str]] = field(default_factory=list)
+    # Merged ranges of the XLSX sheet read, in A1 notation ("B3:B6").
+    merged_ranges: list[str] = field(default_factory=list)
+
+
+class _Formula:
+    """Marks a formula cell in the raw rows of an XLSX read with flag_formulas."""
+
+
+_FORMULA = _Formula()
+_MERGE_CELL_RE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
 
 
 def _cell_text(value: Any) -> str:
@@ -52,9 +66,14 @@ def _decode(data: bytes) -> str:
     raise DomainError(_("无法识别文件编码，请将 CSV 文件另存为 UTF-8 编码后重新上传。"))
 
 
-def read_table(source: IO[bytes] | Path | bytes, filename: str, *, required: Iterable[str], max_rows: int = MAX_ROWS) -> Table:
+def read_table(source: IO[bytes] | Path | bytes, filename: str, *, required: Iterable[str], max_rows: int = MAX_ROWS,
+               flag_formulas: bool = False) -> Table:
     """Read the first sheet of an XLSX, or a CSV, into header -> text rows.
-    Row numbers are those a person sees in the spreadsheet (header = row 1)."""
+    Row numbers are those a person sees in the spreadsheet (header = row 1).
+
+    An XLSX's merged ranges are listed in `Table.merged_ranges`. With `flag_formulas`
+    a formula cell reads as "" and is listed in `Table.formula_cells` instead of
+    giving the value the spreadsheet last cached (absent in generated files)."""
     if isinstance(source, Path):
         data = source.read_bytes()
     elif isinstance(source, bytes):
@@ -65,44 +84,80 @@ def read_table(source: IO[bytes] | Path | bytes, filename: str, *, required: Ite
     if name.endswith(".csv"):
         raw_rows: Iterator[list[Any]] = iter(csv.reader(io.StringIO(_decode(data))))
     elif name.endswith(".xlsx"):
-        raw_rows = _xlsx_rows(data)
+        merged: list[str] = []
+        raw_rows = _xlsx_rows(data, flag_formulas=flag_formulas, merged=merged)
     else:
         raise DomainError(_("只支持 .xlsx 或 .csv 文件。"))
     try:
         header_row = next(raw_rows)
     except StopIteration:
         raise DomainError(_("文件是空的，没有表头。")) from None
-    headers = [_cell_text(h) for h in header_row]
+    headers = [_cell_text(h) if h is not _FORMULA else "" for h in header_row]
     missing = [h for h in required if h not in headers]
     if missing:
         raise DomainError(_("缺少必需的列：%(cols)s。请使用系统提供的模板。") % {"cols": "、".join(missing)})
     table = Table(headers=headers)
     for index, raw in enumerate(raw_rows, start=2):
-        values = [_cell_text(v) for v in raw]
-        if not any(values):
+        formulas = [i for i, v in enumerate(raw) if v is _FORMULA] if flag_formulas else []
+        values = [_cell_text(v) if v is not _FORMULA else "" for v in raw]
+        if not any(values) and not formulas:
             continue
         if len(table.rows) >= max_rows:
             raise DomainError(_("文件超过 %(n)d 行的上限，请拆分后分批导入。") % {"n": max_rows})
         table.rows.append((index, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers) if h}))
+        table.formula_cells.extend((index, headers[i] if i < len(headers) else "") for i in formulas)
+    if name.endswith(".xlsx"):
+        table.merged_ranges = merged
     return table
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
+def _xlsx_rows(data: bytes, *, flag_formulas: bool = False, merged: list[str] | None = None) -> Iterator[list[Any]]:
+    """The first sheet's rows as values; with `flag_formulas` a formula cell is _FORMULA.
+    `merged`, when given, receives the sheet's merged ranges before the first row."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
                 raise DomainError(_("文件解压后过大，已拒绝。"))
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=not flag_formulas)
+        sheet = workbook.worksheets[0]
+        if merged is not None:
+            merged.extend(_merged_ranges(data, getattr(sheet, "_worksheet_path", "")))
     except DomainError:
         raise
     except Exception:
         raise DomainError(_("无法读取该 Excel 文件，请确认是有效的 .xlsx 文件。")) from None
     try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
+        if flag_formulas:
+            for cells in sheet.iter_rows():
+                yield [_FORMULA if c.data_type == "f" else c.value for c in cells]
+        else:
+            for row in sheet.iter_rows(values_only=True):
+                yield list(row)
     finally:
         workbook.close()
+
+
+def _merged_ranges(data: bytes, sheet_path: str) -> list[str]:
+    """The <mergeCell ref="..."> entries of one sheet, read as a stream (cell text
+    cannot contain a raw "<", so the pattern only matches the merge list)."""
+    if not sheet_path:
+        return []
+    ranges: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            member = archive.open(sheet_path.lstrip("/"))
+        except KeyError:
+            return []
+        with member:
+            buffer = b""
+            while chunk := member.read(1 << 20):
+                buffer += chunk
+                end = 0
+                for match in _MERGE_CELL_RE.finditer(buffer):
+                    ranges.append(match.group(1).decode())
+                    end = match.end()
+                buffer = buffer[max(end, len(buffer) - 256):]
+    return ranges
 
 
 def write_xlsx(headers: list[str], rows: Iterable[Iterable[Any]], *, title: str = "Sheet1") -> bytes:
