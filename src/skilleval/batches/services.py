@@ -88,7 +88,8 @@ def _check_batch_dates(data: dict[str, Any]) -> None:
         raise DomainError(_("评价结束日期不能早于评价开始日期。"), field="last_exam_date")
     for name in ("name", "sites", "contact"):
         if not str(data.get(name) or "").strip():
-            raise DomainError(_("请填写%(f)s。") % {"f": Batch._meta.get_field(name).verbose_name}, field=name)
+            label = getattr(Batch._meta.get_field(name), "verbose_name", name)
+            raise DomainError(_("请填写%(f)s。") % {"f": label}, field=name)
 
 
 @transaction.atomic
@@ -620,8 +621,7 @@ def plan_draft(batch: Batch) -> dict[str, str]:
         counts[item_id] = counts.get(item_id, 0) + 1
     staff = list(batch.staff.all())
     by_role = {role: [s.name for s in staff if s.role == role] for role, _label in BatchStaff.Role.choices}
-    lines_items = [f"{i.occupation.code} {i.work_type.name if i.work_type_id else i.occupation.name} {i.level}"
-                   for i in items]
+    lines_items = [f"{i.occupation.code} {i}" for i in items]
     method_lines = []
     for i in items:
         if i.method in METHODS_WITHOUT_EXAM:
