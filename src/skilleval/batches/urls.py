@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/plan/decide/<str:decision>/", views.PlanDecisionView.as_view(), name="plan_decide"),
     path("<int:pk>/documents/<str:document>/", views.BatchDocumentView.as_view(), name="document"),
     path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application_detail"),
+    path("applications/<int:pk>/edit/", views.ApplicationEditView.as_view(), name="application_edit"),
     path("applications/<int:pk>/review/", views.ApplicationReviewView.as_view(), name="application_review"),
     path("applications/<int:pk>/withdraw/", views.ApplicationWithdrawView.as_view(), name="application_withdraw"),
 ]

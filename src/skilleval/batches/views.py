@@ -326,6 +326,50 @@ class ApplyView(ActorView):
         return render(request, self.template_name, {"batch": batch, "form": form}, status=400)
 
 
+class ApplicationEditView(ActorView):
+    """The candidate corrects an application the organisation returned."""
+
+    permission = Perm.CANDIDATE_SELF
+    template_name = "batches/apply.html"
+
+    def _initial(self, application):
+        data = {name: getattr(application, name) for name in services.APPLICATION_FIELDS}
+        data.update(item=application.item_id, id_type_code=application.person.id_type.code,
+                    id_number=application.person.id_number, post_occupation_code=application.post_occupation.code,
+                    commitment_signed=application.commitment_signed)
+        certificate = application.certificates.select_related("occupation").first()
+        if certificate:
+            data.update(certificate_kind=certificate.kind, certificate_level=certificate.level,
+                        certificate_number=certificate.number, certificate_issued_on=certificate.issued_on,
+                        certificate_occupation_code=certificate.occupation.code if certificate.occupation else "")
+        award = application.awards.first()
+        if award:
+            data.update(award_tier=award.tier, award_kind=award.kind, award_name=award.name, award_year=award.year,
+                        award_rank=award.rank, award_filed_competition=award.filed_competition)
+        return data
+
+    def get(self, request, pk):
+        application = application_get_for_actor(actor=request.actor, pk=pk)
+        form = ApplicationForm(initial=self._initial(application), item_choices=_item_choices(application.batch))
+        return render(request, self.template_name, {"batch": application.batch, "form": form,
+                                                    "application": application})
+
+    def post(self, request, pk):
+        application = application_get_for_actor(actor=request.actor, pk=pk)
+        form = ApplicationForm(request.POST, request.FILES, item_choices=_item_choices(application.batch))
+        if form.is_valid():
+            try:
+                services.application_update(actor=request.actor, application=application,
+                                            data=_application_data(form.cleaned_data))
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("已修改并重新提交，请等待单位审核。"))
+                return redirect("batches:application_detail", pk=pk)
+        return render(request, self.template_name, {"batch": application.batch, "form": form,
+                                                    "application": application}, status=400)
+
+
 def _verdict(a):
     if a.eligible:
         return format_html('<span class="text-success">{}</span> <span class="small text-muted">{}</span>',
