@@ -43,6 +43,8 @@ class Perm(StrEnum):
     CERTIFICATE_MANAGE = "certificate.manage"
     SUPERVISION_MANAGE = "supervision.manage"
     CANDIDATE_SELF = "candidate.self"
+    BANK_MANAGE = "bank.manage"  # the confidential question bank: its own staff only
+    EXAM_MARK = "exam.mark"  # marking short answers and confirming computer-exam scores
 
 
 _EVERYONE = {Perm.HOME, Perm.REFERENCE_VIEW, Perm.JOB_VIEW, Perm.API_TOKENS}
@@ -60,8 +62,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     ),
     Role.EXAM_AFFAIRS: frozenset(_ORG_STAFF | {Perm.BATCH_MANAGE, Perm.CERTIFICATE_MANAGE}),
     Role.PROCTOR: frozenset(_ORG_STAFF | {Perm.EXAM_PROCTOR}),
-    Role.EXAMINER: frozenset(_ORG_STAFF | {Perm.EXAM_SCORE}),
+    Role.EXAMINER: frozenset(_ORG_STAFF | {Perm.EXAM_SCORE, Perm.EXAM_MARK}),
     Role.QUALITY_SUPERVISOR: frozenset(_ORG_STAFF | {Perm.QUALITY_SUPERVISE}),
+    Role.QUESTION_BANK: frozenset(_ORG_STAFF | {Perm.BANK_MANAGE}),
 }
 CANDIDATE_PERMISSIONS = frozenset(_EVERYONE | {Perm.CANDIDATE_SELF})
 

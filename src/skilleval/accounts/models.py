@@ -40,10 +40,11 @@ class Role(models.TextChoices):
     PROCTOR = "proctor", _("监考人员")
     EXAMINER = "examiner", _("考评员")
     QUALITY_SUPERVISOR = "quality_supervisor", _("内部质量督导员")
+    QUESTION_BANK = "question_bank", _("题库管理人员")
 
 
 ORGANISATION_ROLES = frozenset(
-    {Role.ORG_ADMIN, Role.EXAM_AFFAIRS, Role.PROCTOR, Role.EXAMINER, Role.QUALITY_SUPERVISOR}
+    {Role.ORG_ADMIN, Role.EXAM_AFFAIRS, Role.PROCTOR, Role.EXAMINER, Role.QUALITY_SUPERVISOR, Role.QUESTION_BANK}
 )
 
 
@@ -74,7 +75,8 @@ class Membership(BaseModel):
                     models.Q(role="platform_admin", organisation__isnull=True, jurisdiction__isnull=True)
                     | models.Q(role="authority", organisation__isnull=True, jurisdiction__isnull=False)
                     | models.Q(
-                        role__in=["org_admin", "exam_affairs", "proctor", "examiner", "quality_supervisor"],
+                        role__in=["org_admin", "exam_affairs", "proctor", "examiner", "quality_supervisor",
+                                  "question_bank"],
                         organisation__isnull=False, jurisdiction__isnull=True,
                     )
                 ),

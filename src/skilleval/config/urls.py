@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("orgs/", include("skilleval.orgs.urls")),
     path("batches/", include("skilleval.batches.urls")),
+    path("exams/", include("skilleval.exams.urls")),
     path("", include("skilleval.portal.urls")),
 ]
 

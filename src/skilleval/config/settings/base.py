@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "skilleval.accounts",
     "skilleval.orgs",
     "skilleval.batches",
+    "skilleval.exams",
     "skilleval.api",
     "skilleval.portal",
 ]
