@@ -177,3 +177,24 @@ def _safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
         return "'" + value
     return value
+
+
+def error_report_xlsx(errors: Iterable[RowError]) -> bytes:
+    """The per-row, per-column error report of an import, as an XLSX to download."""
+    return write_xlsx(["行号", "列", "错误说明"], [(e.row, e.column, e.message) for e in errors], title="错误报告")
+
+
+def merged_ranges_message(ranges: list[str], headers: list[str]) -> str:
+    """The Chinese refusal of a sheet with merged cells, naming the first ranges by
+    row and by the template's column (`headers`, in sheet order)."""
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    parts = []
+    for ref in ranges[:5]:
+        min_col, min_row, _max_col, max_row = range_boundaries(ref)
+        column = headers[min_col - 1] if min_col and min_col <= len(headers) else get_column_letter(min_col or 1)
+        rows = f"{min_row}" if min_row == max_row else f"{min_row}至{max_row}"
+        parts.append(_("%(ref)s（第%(rows)s行，“%(col)s”列起）") % {"ref": ref, "rows": rows, "col": column})
+    more = _("等%(n)d处") % {"n": len(ranges)} if len(ranges) > 5 else ""
+    return _("表格中有合并单元格：%(p)s%(m)s。合并后只有第一格有内容，请取消合并、在每一行填写完整后重新上传；"
+             "未导入任何数据。") % {"p": "；".join(parts), "m": more}

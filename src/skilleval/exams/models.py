@@ -153,6 +153,9 @@ class PaperItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["paper", "order"], name="paper_item_order_unique"),
                        models.UniqueConstraint(fields=["paper", "item"], name="paper_item_once")]
 
+    def __str__(self) -> str:
+        return f"{self.order}. {self.item_id}"
+
 
 class ExamSession(BaseModel):
     """A computer-based theory exam session (场次) of a batch's occupation-level."""
@@ -245,6 +248,9 @@ class Answer(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["attempt", "paper_item"], name="answer_one_per_item")]
 
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.paper_item_id} v{self.version}"
+
 
 class AttemptLog(models.Model):
     """Every candidate action in a computer-based exam, kept for the archive."""
@@ -268,3 +274,6 @@ class AttemptLog(models.Model):
         verbose_name = _("机考操作日志")
         verbose_name_plural = _("机考操作日志")
         ordering = ["attempt", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.event} {self.at:%Y-%m-%d %H:%M:%S}"

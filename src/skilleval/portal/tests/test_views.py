@@ -38,7 +38,10 @@ def test_every_page_is_behind_login_and_a_permission_unless_marked_public():
             continue
         if view_class is not None and issubclass(view_class, ActorView):
             assert view_class.permission, f"{route} names no permission"
-    assert public == {"", "healthz", "accounts/login/", "orgs/register/", "orgs/directory/"}
+    # Candidates sit computer-based exams with their admission ticket and ID, without an account.
+    assert public == {"", "healthz", "accounts/login/", "orgs/register/", "orgs/directory/", "exams/cbt/exam/",
+                      "exams/cbt/exam/sign-in/", "exams/cbt/exam/start/", "exams/cbt/exam/save/",
+                      "exams/cbt/exam/submit/", "exams/cbt/exam/sign-out/"}
 
 
 def test_anonymous_visitors_are_sent_to_login(client):

@@ -1,0 +1,27 @@
+"""The exams area's entry: what this member of staff can do here."""
+
+from django.shortcuts import render
+from django.urls import path
+
+from skilleval.accounts.access import Perm
+from skilleval.core.views import ActorView
+
+from ..selectors import exam_sessions_visible_to, question_items_visible_to
+
+
+class ExamsHomeView(ActorView):
+    permission = Perm.HOME
+
+    def get(self, request):
+        actor = request.actor
+        context = {
+            "bank": actor.has(Perm.BANK_MANAGE),
+            "affairs": actor.has(Perm.BATCH_MANAGE),
+            "marker": actor.has(Perm.EXAM_MARK),
+            "item_count": question_items_visible_to(actor).count() if actor.has(Perm.BANK_MANAGE) else None,
+            "sessions": list(exam_sessions_visible_to(actor).order_by("-starts_at")[:8]),
+        }
+        return render(request, "exams/home.html", context)
+
+
+urlpatterns = [path("", ExamsHomeView.as_view(), name="home")]
