@@ -149,6 +149,7 @@ def demo_load() -> None:
         person_create(actor=admin, id_type=resident, id_number=demo_resident_id(region, birth, seq), name=name,
                       organisation=organisations[org_key])
     _batches(organisations, authorities, today)
+    _exams(organisations)
 
 
 # Imported candidates of the open batch: (name, birth, level, years, extra template columns)
@@ -247,17 +248,17 @@ def _batches(organisations, authorities, today):
     batches.batch_plan_save(actor=hs, batch=filed, plan=batches.plan_draft(filed))
     batches.batch_file_plan(actor=hs, batch=filed)
 
-    # 3. Tianjin: plan confirmed.
+    # 3. Tianjin: plan confirmed; its evaluation period is under way (the exams demo uses it).
     bh = actor_for(User.objects.get(username="bh_admin"))
     binhai = organisations["binhai"]
-    first = calendar.add(today, 15).date
+    tj_opens = today - dt.timedelta(days=40)
     confirmed = batches.batch_create(
-        actor=bh, organisation=binhai, name="2026年化工总控工职业技能等级认定", registration_opens=opens,
-        registration_closes=today - dt.timedelta(days=10), first_exam_date=first,
-        last_exam_date=first + dt.timedelta(days=2), sites="天津滨海石化装备培训中心", contact="赵振华 022-25671234")
+        actor=bh, organisation=binhai, name="2026年化工总控工职业技能等级认定", registration_opens=tj_opens,
+        registration_closes=today - dt.timedelta(days=25), first_exam_date=today,
+        last_exam_date=today + dt.timedelta(days=30), sites="天津滨海石化装备培训中心", contact="赵振华 022-25671234")
     batches.batch_item_add(actor=bh, batch=confirmed, occupation_code="6-28-01-01", level_code=4, method="combined",
                            theory_weight=40, practical_weight=60)
-    batches.batch_announce(actor=bh, batch=confirmed, today=opens)
+    batches.batch_announce(actor=bh, batch=confirmed, today=tj_opens)
     rows = [import_row(name, demo_resident_id("120116", f"19{85 + n}0{n + 2}15", f"{520 + n:03d}"), level="四级",
                        years="7", occupation="6-28-01-01", **{"现从事岗位": "化工总控"})
             for n, name in enumerate(["马晓东", "刘畅", "高飞", "韩雪"])]
@@ -267,7 +268,7 @@ def _batches(organisations, authorities, today):
     _roster(batches, bh, confirmed, sample_id_number, BatchStaff)
     batches.batch_sign_commitment(actor=bh, batch=confirmed, signatory="赵振华")
     batches.batch_plan_save(actor=bh, batch=confirmed, plan=batches.plan_draft(confirmed))
-    batches.batch_file_plan(actor=bh, batch=confirmed)
+    batches.batch_file_plan(actor=bh, batch=confirmed, today=calendar.subtract(today, 12).date)
     batches.batch_plan_confirm(actor=authorities["tj_city"], batch=confirmed)
 
     # 4. Qingdao: a draft being prepared.
@@ -280,6 +281,79 @@ def _batches(organisations, authorities, today):
         contact="孙晓梅 0532-86907711")
     batches.batch_item_add(actor=hy, batch=draft, occupation_code="6-31-01-03", work_type_code="6-31-01-03-01",
                            level_code=5, method="exam", theory_weight=30, practical_weight=70)
+
+
+# 化工总控工 四级 theory items of the Tianjin bank: (kind, stem, options, answer, knowledge point, difficulty)
+CHEMICAL_ITEMS = [
+    ("single", "离心泵启动前必须进行的操作是（  ）。", {"A": "灌泵排气", "B": "全开出口阀", "C": "关闭进口阀", "D": "提高转速"}, "A", "泵与压缩机操作", 2),
+    ("single", "精馏塔操作中，回流比增大时塔顶产品纯度（  ）。", {"A": "降低", "B": "提高", "C": "不变", "D": "无法判断"}, "B", "精馏操作", 3),
+    ("single", "换热器中冷热流体逆流换热的主要优点是（  ）。", {"A": "压降小", "B": "平均温差大", "C": "结构简单", "D": "不易结垢"}, "B", "传热操作", 3),
+    ("single", "压力表的量程一般应为工作压力的（  ）倍。", {"A": "1", "B": "1.5～3", "C": "5", "D": "10"}, "B", "仪表与控制", 2),
+    ("single", "发现可燃气体泄漏时，首先应（  ）。", {"A": "打开排风扇", "B": "切断泄漏源并禁止明火", "C": "用手电筒查找", "D": "继续生产"}, "B", "安全生产", 1),
+    ("single", "反应釜超温时应首先（  ）。", {"A": "加大进料", "B": "加大冷却并停止加热", "C": "打开人孔", "D": "关闭冷却水"}, "B", "反应操作", 3),
+    ("single", "化工生产中“三违”不包括（  ）。", {"A": "违章指挥", "B": "违章作业", "C": "违反劳动纪律", "D": "违反交通规则"}, "D", "安全生产", 2),
+    ("single", "DCS 系统中 PV 表示（  ）。", {"A": "设定值", "B": "测量值", "C": "输出值", "D": "偏差"}, "B", "仪表与控制", 2),
+    ("true_false", "安全阀的起跳压力应高于设备的设计压力。", {}, "错", "安全生产", 2),
+    ("true_false", "停车检修前，设备必须进行置换、吹扫并分析合格。", {}, "对", "安全生产", 1),
+    ("true_false", "离心泵可以长时间关闭出口阀运行。", {}, "错", "泵与压缩机操作", 2),
+    ("true_false", "提高精馏塔操作压力会使组分间相对挥发度增大。", {}, "错", "精馏操作", 4),
+    ("multiple", "以下属于化工生产“四懂三会”中“四懂”的有（  ）。", {"A": "懂原理", "B": "懂结构", "C": "懂性能", "D": "懂用途", "E": "懂价格"}, "ABCD", "安全生产", 2),
+    ("multiple", "造成换热器传热效率下降的原因可能有（  ）。", {"A": "结垢", "B": "不凝气积聚", "C": "流速过低", "D": "平均温差增大"}, "ABC", "传热操作", 3),
+    ("short", "简述精馏塔液泛的现象及处理方法。", {}, "现象：塔压差急剧增大、塔板效率下降、产品质量变差；处理：降低进料量和回流量、调整塔釜加热量。", "精馏操作", 4),
+]
+
+
+def _exams(organisations):
+    """Tianjin's confidential bank, a blueprint, and a computer-based practice session of its
+    confirmed batch, open for the demo (sign in with a ticket number and ID number)."""
+    from skilleval.batches.models import Application, Batch
+    from skilleval.exams.models import QuestionItem
+    from skilleval.exams.services import bank, cbt, papers
+
+    binhai = organisations["binhai"]
+    bank_user = user_create(actor=None, username="bh_bank", full_name="韩冰", password=DEMO_PASSWORD,
+                            roles=[Role.QUESTION_BANK], organisation=binhai)
+    bank_actor = actor_for(bank_user)
+    for n, (kind, stem, options, answer, point, difficulty) in enumerate(CHEMICAL_ITEMS, start=1):
+        item = bank.question_item_create(actor=bank_actor, data=bank.ItemData(
+            code=f"HG4-{n:04d}", occupation_code="6-28-01-01", level=4, kind=kind, stem=stem, options=options,
+            answer=answer, knowledge_point=point, difficulty=difficulty))
+        bank.question_item_approve(actor=bank_actor, item=item)
+    bank.question_item_create(actor=bank_actor, data=bank.ItemData(
+        code="HG4-0099", occupation_code="6-28-01-01", level=4, kind="single", stem="（待审定）压缩机喘振的主要原因是（  ）。",
+        options={"A": "流量过小", "B": "流量过大", "C": "转速过低", "D": "温度过高"}, answer="A",
+        knowledge_point="泵与压缩机操作", difficulty=4))
+    from skilleval.catalog.models import Occupation
+
+    blueprint = papers.blueprint_create(actor=bank_actor, data={
+        "name": "化工总控工四级理论（演示）", "occupation": Occupation.objects.get(code="6-28-01-01"), "level": 4,
+        "duration_minutes": 60, "sections": [{"kind": "single", "count": 6, "score": 5},
+                                             {"kind": "true_false", "count": 3, "score": 10},
+                                             {"kind": "multiple", "count": 1, "score": 10},
+                                             {"kind": "short", "count": 1, "score": 30}],
+        "knowledge_shares": {}, "difficulty_shares": {}})
+    batch = Batch.objects.get(organisation=binhai, status=Batch.Status.PLAN_CONFIRMED)
+    affairs = actor_for(User.objects.get(username="bh_admin"))
+    now = timezone.now()
+    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
+    session = cbt.session_create(
+        actor=affairs, batch=batch, batch_item=batch.items.first(), blueprint=blueprint,
+        name="化工总控工四级理论机考（演示场次）", room="培训中心机房一", starts_at=max(now - dt.timedelta(minutes=30), midnight),
+        ends_at=now + dt.timedelta(days=29), duration_minutes=60)
+    cbt.seats_assign(actor=affairs, session=session,
+                     applications=list(Application.objects.filter(batch=batch, status=Application.Status.ACCEPTED)))
+    assert QuestionItem.objects.filter(organisation=binhai).count() == len(CHEMICAL_ITEMS) + 1
+
+
+def demo_exam_ticket() -> tuple[str, str] | None:
+    """A ticket number and ID number that can sign in to the demo exam now."""
+    from skilleval.exams.models import Attempt
+
+    attempt = Attempt.objects.filter(status=Attempt.Status.NOT_STARTED, session__ends_at__gt=timezone.now()).select_related(
+        "application__person").order_by("ticket_number").first()
+    if attempt is None:
+        return None
+    return attempt.ticket_number, attempt.application.person.id_number
 
 
 def _roster(batches, actor, batch, sample_id_number, batch_staff):
@@ -343,5 +417,6 @@ def demo_logins() -> list[DemoLogin]:
     logins += [DemoLogin(u, n, s) for u, n, _c, s in AUTHORITY_USERS]
     logins += [DemoLogin(row[8], row[9], row[10]) for row in ORGANISATIONS]
     logins += [DemoLogin(u, n, s) for u, n, _r, _o, s in ORG_STAFF]
+    logins.append(DemoLogin("bh_bank", "韩冰", "天津滨海石化：题库管理人员（保密题库、组卷方案、机考试卷）"))
     logins += [DemoLogin(u, n, s) for u, n, _a, _b, _c, _o, s in CANDIDATES]
     return logins

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from skilleval.portal.demo import DEMO_PASSWORD, demo_is_loaded, demo_load, demo_logins
+from skilleval.portal.demo import DEMO_PASSWORD, demo_exam_ticket, demo_is_loaded, demo_load, demo_logins
 
 
 class Command(BaseCommand):
@@ -50,6 +50,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {login.username:<15}{login.full_name:<8}{login.sees}")
         self.stdout.write("-" * 72)
         self.stdout.write(f"REST API 文档：{url}api/v1/docs    管理后台：{url}admin/（admin 账号）")
+        ticket = demo_exam_ticket()
+        if ticket:
+            self.stdout.write(f"演示机考：{url}exams/cbt/exam/sign-in/  准考证号 {ticket[0]}  身份证号 {ticket[1]}")
         self.stdout.write("")
 
     def _start_worker(self) -> subprocess.Popen:
