@@ -2,8 +2,10 @@ import datetime as dt
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
-from skilleval.core.workdays import working_calendar
+from skilleval.core.models import CalendarOverride
+from skilleval.core.workdays import WorkingCalendar, working_calendar
 
 
 def _date(value: str) -> dt.date:
@@ -28,7 +30,12 @@ class Command(BaseCommand):
         check.add_argument("date")
 
     def handle(self, *args, **options):
-        calendar = working_calendar()
+        # On a fresh machine the database may not exist yet: then there are no admin
+        # overrides and the holiday library's schedule is the whole calendar.
+        if CalendarOverride._meta.db_table in connection.introspection.table_names():
+            calendar = working_calendar()
+        else:
+            calendar = WorkingCalendar()
         action = options["action"]
         if action == "add":
             result = calendar.add(_date(options["start"]), options["days"])
