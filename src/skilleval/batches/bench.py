@@ -23,7 +23,6 @@ import datetime as dt
 import io
 import os
 import random
-import resource
 import secrets
 import time
 from pathlib import Path
@@ -33,7 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from openpyxl import Workbook
 
-from skilleval.portal.bench import register
+from skilleval.portal.bench import Rollback, peak_mb, peak_reset, register
 
 DEFAULT_ROWS = 10_000
 SEED = 20_260_401
@@ -52,26 +51,6 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 EDUCATION = ("初中", "高中", "中专", "技校", "大专", "本科")
 POSTS = {"6-18-01-01": "车工", "6-18-01-02": "铣工", "6-18-01-04": "磨工", "6-31-01-10": "机器人运维",
          "6-28-01-01": "化工总控", "4-10-01-05": "养老护理"}
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _peak_reset() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_mb(reset: bool) -> float:
-    if reset:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _rss_mb() -> float:
@@ -235,12 +214,12 @@ def applications_import_bench(options: Any) -> list[dict]:
                     marks["write"] = time.perf_counter()
 
             baseline = _rss_mb()
-            reset = _peak_reset()
+            reset = peak_reset()
             started = time.perf_counter()
             report = applications_import(actor=actor, batch=batch, source=content, filename="bench.xlsx",
                                          progress=progress)
             seconds = time.perf_counter() - started
-            peak = _peak_mb(reset)
+            peak = peak_mb(reset)
             eligible = Application.objects.filter(batch=batch, eligible=True).count()
             result = {
                 "name": "applications_import",
@@ -260,7 +239,7 @@ def applications_import_bench(options: Any) -> list[dict]:
             }
             if report.errors:
                 options.log(f"导入报告有错误（前5条）：{report.as_dict()['errors'][:5]}")
-            raise _Rollback
-    except _Rollback:
+            raise Rollback
+    except Rollback:
         pass
     return [result]

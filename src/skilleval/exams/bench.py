@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import resource
 import secrets
 import time
-from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from skilleval.portal.bench import register
+from skilleval.portal.bench import Rollback, peak_mb, peak_reset, register
 
 BANK_SIZE = 20_000
 CANDIDATES = 1_000
@@ -42,26 +40,6 @@ SECTIONS = [{"kind": "single", "count": 50, "score": 1}, {"kind": "multiple", "c
             {"kind": "true_false", "count": 25, "score": 0.4}, {"kind": "short", "count": 5, "score": 2}]
 KIND_WEIGHTS = (("single", 50), ("multiple", 20), ("true_false", 20), ("short", 10))
 DIFFICULTY_WEIGHTS = (1, 2, 4, 2, 1)
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _peak_reset() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_mb(reset: bool) -> float:
-    if reset:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _setup(log: Any) -> tuple[Any, Any]:
@@ -152,11 +130,11 @@ def paper_assembly_bench(options: Any) -> list[dict]:
                 options.log(f"题库不足：{shortfalls[:5]}")
             keys = [f"2026{n:06d}" for n in range(1, CANDIDATES + 1)]
             options.log(f"为 {CANDIDATES} 名考生一人一卷（{blueprint_item_count(blueprint)} 题/卷），在事务中，结束时回滚")
-            reset = _peak_reset()
+            reset = peak_reset()
             started = time.perf_counter()
             papers = papers_for_candidates(actor=actor, blueprint=blueprint, keys=keys, base_seed=SEED)
             seconds = time.perf_counter() - started
-            peak = _peak_mb(reset)
+            peak = peak_mb(reset)
             written = PaperItem.objects.filter(paper__blueprint=blueprint).count()
             result = {
                 "name": "paper_assembly",
@@ -172,8 +150,8 @@ def paper_assembly_bench(options: Any) -> list[dict]:
                 "paper_items": written,
                 "papers": Paper.objects.filter(blueprint=blueprint).count(),
             }
-            raise _Rollback
-    except _Rollback:
+            raise Rollback
+    except Rollback:
         pass
     return [result]
 

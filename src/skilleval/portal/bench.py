@@ -19,6 +19,7 @@ benchmark only has to live in `skilleval/<app>/bench.py`.
 import http.client
 import json
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -71,6 +72,28 @@ GUNICORN_ARGS = [
     "--log-level", "warning",
     "--no-control-socket",
 ]
+
+
+class Rollback(Exception):
+    """Raised at the end of a benchmark's transaction so nothing it wrote stays."""
+
+
+def peak_reset() -> bool:
+    """Reset this process's peak resident memory (Linux); False where it cannot."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_mb(reset: bool) -> float:
+    """This process's peak resident memory in MB, since `peak_reset()` when it worked."""
+    if reset:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def free_port() -> int:
