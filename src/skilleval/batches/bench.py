@@ -1,4 +1,4 @@
-"""Benchmark `applications_import`: check and import 10,000 applications from an XLSX
+"""Benchmark `import_applications`: check and import 10,000 applications from an XLSX
 file into a batch, on the configured database.
 
 Everything it creates (an organisation with its scope, a manager, an announced batch,
@@ -193,7 +193,7 @@ def _xlsx(rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-@register("applications_import")
+@register("import_applications")
 def applications_import_bench(options: Any) -> list[dict]:
     from .imports import MAX_IMPORT_ROWS, applications_import
     from .models import Application
@@ -222,7 +222,7 @@ def applications_import_bench(options: Any) -> list[dict]:
             peak = peak_mb(reset)
             eligible = Application.objects.filter(batch=batch, eligible=True).count()
             result = {
-                "name": "applications_import",
+                "name": "import_applications",
                 "size": report.rows,
                 "seconds": round(seconds, 2),
                 "per_second": round(report.rows / seconds, 1),

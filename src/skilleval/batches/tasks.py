@@ -1,10 +1,8 @@
-from celery import shared_task
-
-from skilleval.core.jobs import job_run
+from skilleval.core.jobs import job_task
 
 
-@shared_task(name="batches.import_applications")
-def import_applications_task(job_id: int) -> None:
+@job_task("batches.import_applications")
+def import_applications_task():
     from .imports import applications_import_job_body
 
-    job_run(job_id, applications_import_job_body)
+    return applications_import_job_body

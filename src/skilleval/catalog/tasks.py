@@ -1,10 +1,8 @@
-from celery import shared_task
-
-from skilleval.core.jobs import job_run
+from skilleval.core.jobs import job_task
 
 
-@shared_task(name="catalog.import_catalog")
-def import_catalog_task(job_id: int) -> None:
+@job_task("catalog.import_catalog")
+def import_catalog_task():
     from .services import catalog_import_job_body
 
-    job_run(job_id, catalog_import_job_body)
+    return catalog_import_job_body

@@ -180,13 +180,17 @@ class Job(BaseModel):
 
 
 class Notification(BaseModel):
-    """An in-app message to one user or to every staff member of an organisation."""
+    """An in-app message to one user, to every staff member of an organisation, or to
+    every authority user of a jurisdiction."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("接收人"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="notifications",
     )
     organisation_id = models.BigIntegerField(_("接收机构"), null=True, blank=True, db_index=True)
+    jurisdiction_id = models.BigIntegerField(_("接收辖区人社部门"), null=True, blank=True, db_index=True)
+    key = models.CharField(_("去重键"), max_length=120, null=True, blank=True, unique=True,
+                           help_text=_("定时提醒用：同一键只通知一次"))
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=300, blank=True)

@@ -111,6 +111,12 @@ def read_table(source: IO[bytes] | Path | bytes, filename: str, *, required: Ite
     return table
 
 
+def _is_code(member: str) -> bool:
+    """Macros (vbaProject.bin) and ActiveX controls; printer settings are harmless .bin too."""
+    name = member.lower()
+    return name.endswith("vbaproject.bin") or (name.startswith("xl/activex/") and name.endswith(".bin"))
+
+
 def _xlsx_rows(data: bytes, *, flag_formulas: bool = False, merged: list[str] | None = None) -> Iterator[list[Any]]:
     """The first sheet's rows as values; with `flag_formulas` a formula cell is _FORMULA.
     `merged`, when given, receives the sheet's merged ranges before the first row."""
@@ -118,6 +124,8 @@ def _xlsx_rows(data: bytes, *, flag_formulas: bool = False, merged: list[str] | 
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
                 raise DomainError(_("文件解压后过大，已拒绝。"))
+            if any(_is_code(info.filename) for info in archive.infolist()):
+                raise DomainError(_("文件含有宏或嵌入的程序代码，已拒绝。请另存为不含宏的 .xlsx 工作簿后重新上传。"))
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=not flag_formulas)
         sheet = workbook.worksheets[0]
         if merged is not None:
