@@ -52,3 +52,13 @@ class PasswordChangeForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("用途"), max_length=100, help_text=_("例如：人事系统同步脚本"))
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(label=_("动态口令"), max_length=10, widget=forms.TextInput(attrs={
+        "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text=_("验证器应用中显示的6位数字"))
+
+
+class SecondFactorDisableForm(forms.Form):
+    password = forms.CharField(label=_("登录密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

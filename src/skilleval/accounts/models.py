@@ -17,6 +17,9 @@ class User(AbstractUser):
     phone = models.CharField(_("手机号码"), max_length=20, blank=True)
     failed_login_count = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
+    totp_secret = models.CharField(_("动态口令密钥"), max_length=64, blank=True)
+    totp_enabled_at = models.DateTimeField(_("启用动态口令时间"), null=True, blank=True)
+    totp_last_step = models.BigIntegerField(_("最近使用的动态口令时段"), default=0)
 
     class Meta:
         verbose_name = _("用户")
@@ -27,6 +30,10 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def second_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def is_locked(self, now=None) -> bool:
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))

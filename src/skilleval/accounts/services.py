@@ -21,6 +21,7 @@ from skilleval.core.errors import DomainError
 from skilleval.core.models import AuditEvent
 from skilleval.core.validators import parse_resident_id
 
+from . import totp
 from .models import ApiToken, Membership, Person, Role, User
 
 TOKEN_PREFIX = "sk_"
@@ -199,3 +200,78 @@ def api_token_authenticate(key: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# ---------------------------------------------------------------------------------------------
+# Second factor (TOTP), offered to authority staff and organisation administrators
+
+SECOND_FACTOR_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.AUTHORITY, Role.ORG_ADMIN})
+
+
+def second_factor_offered(user: User) -> bool:
+    return user.memberships.filter(is_active=True, role__in=SECOND_FACTOR_ROLES).exists()
+
+
+def _totp_audit(user: User, summary: str) -> None:
+    organisation_id, jurisdiction_id = _membership_scope(user)
+    audit_record(actor=user, action=AuditEvent.Action.UPDATE, obj=user, summary=summary,
+                 organisation_id=organisation_id, jurisdiction_id=jurisdiction_id)
+
+
+@transaction.atomic
+def totp_setup_begin(*, user: User) -> str:
+    """A new secret for the user's authenticator app; it takes effect only once a code
+    from the app has been confirmed with `totp_enable`."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not second_factor_offered(user):
+        raise DomainError(_("动态口令仅面向人社部门工作人员和机构管理员。"))
+    if user.totp_enabled_at is not None:
+        raise DomainError(_("动态口令已启用；如需更换手机，请先停用再重新绑定。"))
+    user.totp_secret = totp.secret_new()
+    user.save(update_fields=["totp_secret"])
+    return user.totp_secret
+
+
+@transaction.atomic
+def totp_enable(*, user: User, code: str) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.totp_enabled_at is not None:
+        raise DomainError(_("动态口令已启用。"))
+    if not user.totp_secret:
+        raise DomainError(_("请先生成绑定密钥。"))
+    step = totp.matching_step(user.totp_secret, code)
+    if step is None:
+        raise DomainError(_("动态口令不正确：请输入验证器应用当前显示的6位数字，并核对手机时间。"), field="code")
+    user.totp_enabled_at = timezone.now()
+    user.totp_last_step = step
+    user.save(update_fields=["totp_enabled_at", "totp_last_step"])
+    _totp_audit(user, _("启用登录动态口令（双因素认证）"))
+    return user
+
+
+@transaction.atomic
+def totp_disable(*, user: User, password: str) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(password or ""):
+        raise DomainError(_("密码不正确。"), field="password")
+    if user.totp_enabled_at is None:
+        raise DomainError(_("动态口令未启用。"))
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = "", None, 0
+    user.save(update_fields=["totp_secret", "totp_enabled_at", "totp_last_step"])
+    _totp_audit(user, _("停用登录动态口令（双因素认证）"))
+    return user
+
+
+def totp_check_login(*, user: User, code: str, ip_address: str | None = None) -> bool:
+    """The second login step. A code counts once (a replayed code is refused) and a
+    wrong code counts as a failed login towards the lockout."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_locked():
+            return False
+        step = totp.matching_step(locked.totp_secret, code) if locked.totp_enabled_at else None
+        if step is not None and step > locked.totp_last_step:
+            User.objects.filter(pk=user.pk).update(totp_last_step=step)
+            return True
+    login_failed(username=user.username, ip_address=ip_address)
+    return False
