@@ -1,4 +1,4 @@
-"""Benchmark `paper_assembly`: one paper per candidate for 1,000 candidates from a
+"""Benchmark `assemble_papers`: one paper per candidate for 1,000 candidates from a
 100-item blueprint with appraisal-element and difficulty shares, drawn from a bank of
 20,000 approved items of one occupation and level, on the configured database.
 
@@ -115,7 +115,7 @@ def _setup(log: Any) -> tuple[Any, Any]:
     return actor, blueprint
 
 
-@register("paper_assembly")
+@register("assemble_papers")
 def paper_assembly_bench(options: Any) -> list[dict]:
     from .models import Paper, PaperItem
     from .services.papers import blueprint_item_count, blueprint_shortfalls, papers_for_candidates
@@ -137,7 +137,7 @@ def paper_assembly_bench(options: Any) -> list[dict]:
             peak = peak_mb(reset)
             written = PaperItem.objects.filter(paper__blueprint=blueprint).count()
             result = {
-                "name": "paper_assembly",
+                "name": "assemble_papers",
                 "size": len(papers),
                 "seconds": round(seconds, 2),
                 "per_second": round(len(papers) / seconds, 1),
@@ -156,4 +156,4 @@ def paper_assembly_bench(options: Any) -> list[dict]:
     return [result]
 
 
-from . import bench_cbt  # noqa: E402,F401  (registers exam_autosave)
+from . import bench_arrangement, bench_cbt  # noqa: E402,F401  (register assign_rooms, autosave_load)

@@ -1,4 +1,4 @@
-"""Benchmark `exam_autosave`: the computer-based exam's autosave endpoint under load.
+"""Benchmark `autosave_load`: the computer-based exam's autosave endpoint under load.
 
 The production server runs as in `framework_floor` (gunicorn, 2 gthread workers x 4
 threads, production settings) against a scratch database: on PostgreSQL (DATABASE_URL
@@ -25,7 +25,7 @@ concurrency, at most 2,000); SKILLEVAL_DB_CONN_MAX_AGE is passed to the server a
 (the server keeps database connections for 60 s when it is not set, as a production
 deployment would).
 
-Run it alone:  skilleval bench --only exam_autosave
+Run it alone:  skilleval bench --only autosave_load
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def _helper(env: dict[str, str], var_dir: Path, *args: str) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-@register("exam_autosave")
+@register("autosave_load")
 def exam_autosave(options) -> list[dict]:
     """Autosave requests per second and their latency on the production server."""
     requested = int(os.environ.get("SKILLEVAL_BENCH_CBT_CANDIDATES", DEFAULT_CANDIDATES))
@@ -251,7 +251,7 @@ def exam_autosave(options) -> list[dict]:
             if scratch:
                 _drop_database(configured, scratch)
     return [{
-        "name": "exam_autosave",
+        "name": "autosave_load",
         "size": load["requests"],
         "seconds": load["seconds"],
         "per_second": load["per_second"],
@@ -311,7 +311,17 @@ def _setup(candidates: int) -> dict:
     from skilleval.core.validators import resident_id_check_char, uscc_check_char
     from skilleval.orgs.models import Organisation, ScopeItem
 
-    from .models import Blueprint, ExamSession, ItemKind, ItemStatus, PaperItem, QuestionItem
+    from .models import (
+        Blueprint,
+        ExamRoom,
+        ExamSession,
+        ExamSite,
+        ItemKind,
+        ItemStatus,
+        PaperItem,
+        QuestionItem,
+        RoomKind,
+    )
     from .services import cbt
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -372,8 +382,12 @@ def _setup(candidates: int) -> dict:
         sections=[{"kind": "single", "count": 20, "score": 1}, {"kind": "multiple", "count": 5, "score": 2},
                   {"kind": "true_false", "count": 10, "score": 1}, {"kind": "short", "count": 2, "score": 10}])
     now = timezone.now()
+    site = ExamSite.objects.create(organisation=org, name="基准测试考点")
+    seats = Application.objects.filter(item=item, status=Application.Status.ACCEPTED).count()
+    rooms = [ExamRoom.objects.create(site=site, name=f"第{n + 1:02d}机房", kind=RoomKind.THEORY, capacity=50)
+             for n in range(max(1, -(-seats // 50)))]
     session = cbt.session_create(
-        actor=manager, batch=batch, batch_item=item, blueprint=blueprint, name="基准测试第1场", room="第1机房",
+        actor=manager, batch=batch, batch_item=item, blueprint=blueprint, name="基准测试第1场", rooms=rooms,
         starts_at=now - dt.timedelta(minutes=5), ends_at=now + dt.timedelta(hours=3), duration_minutes=150,
         mode=ExamSession.Mode.WHOLE, per_candidate_papers=True)
     attempts = cbt.seats_assign(actor=manager, session=session)

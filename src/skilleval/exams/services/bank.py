@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -41,7 +40,7 @@ from skilleval.accounts.access import Actor, Perm
 from skilleval.catalog.models import Level, Occupation
 from skilleval.core.audit import audit_record, snapshot
 from skilleval.core.errors import DomainError
-from skilleval.core.jobs import Progress, job_run
+from skilleval.core.jobs import Progress, job_task
 from skilleval.core.models import AuditEvent, Job
 from skilleval.core.tabular import RowError, error_report_xlsx, merged_ranges_message, read_table, write_xlsx
 from skilleval.orgs.models import Organisation, ScopeItem
@@ -910,9 +909,9 @@ def question_items_import_job_body(job: Job, progress: Progress) -> dict:
                         "也可以选择“只导入没有错误的行”。") % {"m": report.error_rows, "n": len(report.errors)})
 
 
-@shared_task(name="exams.import_question_items")
-def import_question_items_task(job_id: int) -> None:
-    job_run(job_id, question_items_import_job_body)
+@job_task("exams.import_question_items")
+def import_question_items_task():
+    return question_items_import_job_body
 
 
 # ---------------------------------------------------------------------------------------------

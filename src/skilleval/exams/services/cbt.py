@@ -36,10 +36,14 @@ from ..models import (
     Attempt,
     AttemptLog,
     Blueprint,
+    ExamRoom,
     ExamSession,
     ItemKind,
+    ItemStatus,
     Paper,
     PaperItem,
+    PracticalTask,
+    RoomKind,
 )
 
 Event = AttemptLog.Event
@@ -121,31 +125,87 @@ def _local(value: dt.datetime) -> str:
 # Sessions and seats (exam affairs)
 
 
+# The part of the evaluation a session kind belongs to: a candidate sits one session of
+# each part of their occupation-level (theory on computers or on paper, practical, review),
+# in a room of the matching kind.
+SESSION_PARTS: dict[str, str] = {
+    ExamSession.Kind.THEORY_CBT: "theory", ExamSession.Kind.THEORY_PAPER: "theory",
+    ExamSession.Kind.PRACTICAL: "practical", ExamSession.Kind.REVIEW: "review",
+}
+PART_ROOM_KINDS: dict[str, str] = {"theory": RoomKind.THEORY, "practical": RoomKind.PRACTICAL,
+                                   "review": RoomKind.REVIEW}
+
+
+def session_part_kinds(kind: str) -> list[str]:
+    """The session kinds of the same part as `kind` (both theory kinds go together)."""
+    part = SESSION_PARTS.get(kind)
+    return [k for k, p in SESSION_PARTS.items() if p == part]
+
+
+def _part_weight(batch_item: BatchItem, part: str) -> int:
+    return {"theory": batch_item.theory_weight, "practical": batch_item.practical_weight,
+            "review": batch_item.review_weight}[part]
+
+
 @transaction.atomic
 def session_create(
-    *, actor: Actor, batch: Batch, batch_item: BatchItem, blueprint: Blueprint, name: str, room: str,
-    starts_at: dt.datetime, ends_at: dt.datetime, duration_minutes: int, mode: str = ExamSession.Mode.WHOLE,
-    per_candidate_papers: bool = True,
+    *, actor: Actor, batch: Batch, batch_item: BatchItem, name: str, rooms: Iterable[ExamRoom],
+    starts_at: dt.datetime, ends_at: dt.datetime, duration_minutes: int, blueprint: Blueprint | None = None,
+    mode: str = ExamSession.Mode.WHOLE, per_candidate_papers: bool = True, kind: str = ExamSession.Kind.THEORY_CBT,
+    practical_task: PracticalTask | None = None,
 ) -> ExamSession:
-    """A computer-based theory session of one occupation-level of a batch whose plan the
-    authority has confirmed, on the batch's evaluation dates."""
+    """A session of one occupation-level of a batch whose plan the authority has confirmed,
+    on the batch's evaluation dates: a computer-based theory exam (with its blueprint), a
+    paper theory exam, a practical exam (with a practical task of the occupation-level) or
+    a comprehensive review, in rooms of the matching kind."""
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     _require_staff(actor, batch.organisation_id, Perm.BATCH_MANAGE)
+    if kind not in SESSION_PARTS:
+        raise DomainError(_("请选择考核类型。"), field="kind")
+    cbt = kind == ExamSession.Kind.THEORY_CBT
     if batch.status != Batch.Status.PLAN_CONFIRMED:
-        raise DomainError(_("认定计划经人社部门确认后才能安排机考场次（本批次当前：%(s)s）。") % {
-            "s": batch.get_status_display()})
+        raise DomainError(_("认定计划经人社部门确认后才能安排%(k)s场次（本批次当前：%(s)s）。") % {
+            "k": _("机考") if cbt else _("考试"), "s": batch.get_status_display()})
     if batch_item.batch_id != batch.pk:
         raise DomainError(_("所选职业等级不属于本批次。"), field="batch_item")
-    if batch_item.method in METHODS_WITHOUT_EXAM or not batch_item.theory_weight:
-        raise DomainError(_("“%(i)s”的评价方式不含理论知识考试。") % {"i": batch_item}, field="batch_item")
-    if (blueprint.organisation_id != batch.organisation_id or blueprint.occupation_id != batch_item.occupation_id
+    part = SESSION_PARTS[kind]
+    if batch_item.method in METHODS_WITHOUT_EXAM or not _part_weight(batch_item, part):
+        what = {"theory": _("理论知识考试"), "practical": _("操作技能考核"), "review": _("综合评审")}[part]
+        raise DomainError(_("“%(i)s”的评价方式不含%(w)s。") % {"i": batch_item, "w": what}, field="batch_item")
+    if cbt and blueprint is None:
+        raise DomainError(_("机考须选择组卷方案。"), field="blueprint")
+    if part != "theory":
+        blueprint = None
+    if blueprint is not None and (
+            blueprint.organisation_id != batch.organisation_id or blueprint.occupation_id != batch_item.occupation_id
             or blueprint.level != batch_item.level.code):
         raise DomainError(_("组卷方案应与所选职业、等级一致。"), field="blueprint")
-    name, room = (name or "").strip(), (room or "").strip()
+    if part == "practical":
+        if practical_task is None:
+            raise DomainError(_("操作技能考核须选择操作技能试题。"), field="practical_task")
+        if (practical_task.organisation_id != batch.organisation_id
+                or practical_task.occupation_id != batch_item.occupation_id
+                or practical_task.level != batch_item.level.code):
+            raise DomainError(_("操作技能试题应与所选职业、等级一致。"), field="practical_task")
+        if practical_task.status != ItemStatus.APPROVED:
+            raise DomainError(_("操作技能试题“%(t)s”尚未审定（当前：%(s)s）。") % {
+                "t": practical_task, "s": practical_task.get_status_display()}, field="practical_task")
+    else:
+        practical_task = None
+    name = (name or "").strip()
     if not name:
         raise DomainError(_("请填写场次名称。"), field="name")
-    if not room:
-        raise DomainError(_("请填写考场。"), field="room")
+    rooms = list(rooms or [])
+    if not rooms:
+        raise DomainError(_("请选择考场。"), field="rooms")
+    room_kind = PART_ROOM_KINDS[part]
+    for room in rooms:
+        if room.site.organisation_id != batch.organisation_id:
+            raise DomainError(_("考场“%(r)s”不属于本机构。") % {"r": room}, field="rooms")
+        if room.kind != room_kind:
+            raise DomainError(_("%(s)s应安排在%(w)s，“%(r)s”是%(k)s。") % {
+                "s": ExamSession.Kind(kind).label, "w": RoomKind(room_kind).label, "r": room,
+                "k": room.get_kind_display()}, field="rooms")
     if not starts_at or not ends_at or ends_at <= starts_at:
         raise DomainError(_("最晚交卷时间应晚于开考时间。"), field="ends_at")
     first, last = timezone.localtime(starts_at).date(), timezone.localtime(ends_at).date()
@@ -163,12 +223,13 @@ def session_create(
     if mode not in ExamSession.Mode.values:
         raise DomainError(_("请选择作答方式。"), field="mode")
     session = ExamSession.objects.create(
-        batch=batch, batch_item=batch_item, blueprint=blueprint, name=name[:100], room=room[:100],
-        starts_at=starts_at, ends_at=ends_at, duration_minutes=duration, mode=mode,
-        per_candidate_papers=bool(per_candidate_papers))
-    _audit(actor, session, AuditEvent.Action.CREATE, _("安排机考场次：%(n)s（%(r)s，%(s)s 开考）") % {
-        "n": session.name, "r": session.room, "s": _local(starts_at)}, after=snapshot(session),
-        organisation_id=batch.organisation_id)
+        batch=batch, batch_item=batch_item, kind=kind, blueprint=blueprint, practical_task=practical_task,
+        name=name[:100], starts_at=starts_at, ends_at=ends_at, duration_minutes=duration, mode=mode,
+        per_candidate_papers=bool(per_candidate_papers) and cbt)
+    session.rooms.set(rooms)
+    _audit(actor, session, AuditEvent.Action.CREATE, _("安排%(k)s场次：%(n)s（%(r)s，%(s)s 开考）") % {
+        "k": ExamSession.Kind(kind).label, "n": session.name, "r": "、".join(str(r) for r in rooms),
+        "s": _local(starts_at)}, after=snapshot(session), organisation_id=batch.organisation_id)
     return session
 
 
@@ -185,6 +246,23 @@ def _ticket_prefix(session: ExamSession) -> str:
     return f"{timezone.localtime(session.starts_at):%Y%m%d}{session.pk:05d}"
 
 
+def next_tickets(session: ExamSession, count: int) -> list[str]:
+    """The next `count` admission ticket numbers of a session: its date and number, then
+    a four-digit serial continuing after the highest one given."""
+    prefix = _ticket_prefix(session)
+    last = Attempt.objects.filter(session=session).aggregate(m=Max("ticket_number"))["m"]
+    start = int(last[len(prefix):]) + 1 if last and last.startswith(prefix) else 1
+    if start + count - 1 > MAX_SEATS_PER_SESSION:
+        raise DomainError(_("一个场次最多编排 %(n)d 名考生，请分场次安排。") % {"n": MAX_SEATS_PER_SESSION})
+    return [f"{prefix}{start + i:04d}" for i in range(count)]
+
+
+def papers_for_tickets(*, actor: Actor, session: ExamSession, tickets: list[str]) -> list[Paper]:
+    """The papers of new seats of a computer-based session, aligned with `tickets`: one
+    per candidate, or the session's shared paper (assembled from its blueprint)."""
+    return _assemble(actor, session, tickets)
+
+
 def _check_paper(session: ExamSession, paper: Paper) -> Paper:
     if paper.blueprint_id != session.blueprint_id:
         raise DomainError(_("试卷“%(p)s”不是按本场次的组卷方案生成的。") % {"p": paper}, field="paper")
@@ -199,8 +277,9 @@ def seats_assign(
     paper: Paper | None = None, papers: Sequence[Paper] | None = None, now: dt.datetime | None = None,
 ) -> list[Attempt]:
     """Seat accepted applications of the session's occupation-level: each gets an admission
-    ticket number and a paper. Without `applications`: every accepted application of the
-    item not seated yet. Papers: one shared `paper`, or `papers` (one per new seat, or
+    ticket number, a room and seat in order, and (computer-based sessions) a paper. Without
+    `applications`: every accepted application of the item not seated yet in a session of
+    the same part (theory, practical, review). Papers: one shared `paper`, or `papers` (one per new seat, or
     variants handed out in turn), or, when neither is given, the papers service assembles
     them from the session's blueprint (one per candidate or one shared). Already seated
     applications are skipped, so the step can be repeated when a candidate was missed."""
@@ -211,9 +290,12 @@ def seats_assign(
     if now >= session.ends_at:
         raise DomainError(_("本场考试已结束，不能再编排考生。"))
     if applications is None:
+        seated_in_part = Attempt.objects.filter(
+            session__batch_item_id=session.batch_item_id, session__kind__in=session_part_kinds(session.kind)).exclude(
+            status=Status.ABSENT).values("application_id")
         candidates = list(Application.objects.filter(
             item_id=session.batch_item_id, status=Application.Status.ACCEPTED).exclude(
-            attempts__session=session).order_by("number"))
+            attempts__session=session).exclude(pk__in=seated_in_part).order_by("number"))
     else:
         candidates = sorted({a.pk: a for a in applications}.values(), key=lambda a: a.number)
         ids = [a.pk for a in candidates]
@@ -230,22 +312,26 @@ def seats_assign(
     if not candidates:
         raise DomainError(_("没有需要编排的考生（审核通过且尚未编排的报名）。"))
     elsewhere = Attempt.objects.filter(
-        application__in=candidates, session__batch_item_id=session.batch_item_id).exclude(
+        application__in=candidates, session__batch_item_id=session.batch_item_id,
+        session__kind__in=session_part_kinds(session.kind)).exclude(
         session=session).exclude(status=Status.ABSENT).select_related("application", "session").first()
     if elsewhere is not None:
         raise DomainError(_("“%(a)s”已编排在场次“%(s)s”。") % {"a": elsewhere.application, "s": elsewhere.session})
 
-    prefix = _ticket_prefix(session)
-    last = Attempt.objects.filter(session=session).aggregate(m=Max("ticket_number"))["m"]
-    start = int(last[len(prefix):]) + 1 if last and last.startswith(prefix) else 1
-    if start + len(candidates) - 1 > MAX_SEATS_PER_SESSION:
-        raise DomainError(_("一个场次最多编排 %(n)d 名考生，请分场次安排。") % {"n": MAX_SEATS_PER_SESSION})
-    tickets = [f"{prefix}{start + i:04d}" for i in range(len(candidates))]
+    tickets = next_tickets(session, len(candidates))
+    places = _free_seats(session)
+    if len(places) < len(candidates):
+        raise DomainError(_("考场座位不足：本场次尚有空座 %(n)d 个，待编排考生 %(m)d 人，请增加考场。") % {
+            "n": len(places), "m": len(candidates)})
 
-    assigned: list[Paper]
-    if paper is not None and papers:
+    assigned: list[Paper | None]
+    if session.kind != ExamSession.Kind.THEORY_CBT:
+        if paper is not None or papers:
+            raise DomainError(_("只有机考场次由系统分配试卷。"), field="paper")
+        assigned = [None] * len(candidates)
+    elif paper is not None and papers:
         raise DomainError(_("请只指定一份共用试卷或一组试卷。"), field="paper")
-    if paper is not None:
+    elif paper is not None:
         if session.per_candidate_papers:
             raise DomainError(_("本场次为一人一卷，请为每位考生分配各自的试卷。"), field="paper")
         assigned = [_check_paper(session, paper)] * len(candidates)
@@ -260,16 +346,29 @@ def seats_assign(
                 raise DomainError(_("一人一卷：所给试卷已分配给其他考生。"), field="paper")
         assigned = [checked[i % len(checked)] for i in range(len(candidates))]
     else:
-        assigned = _assemble(actor, session, tickets)
+        assigned = [p for p in _assemble(actor, session, tickets)]
 
     attempts = Attempt.objects.bulk_create([
-        Attempt(session=session, application=application, ticket_number=ticket, paper=p)
-        for application, ticket, p in zip(candidates, tickets, assigned, strict=True)])
+        Attempt(session=session, application=application, ticket_number=ticket, paper=p, room=room, seat=seat)
+        for application, ticket, p, (room, seat) in zip(candidates, tickets, assigned, places[:len(candidates)],
+                                                         strict=True)])
+    papers_note = (_("一人一卷") if session.per_candidate_papers else _("共用试卷")) if session.is_cbt else \
+        session.get_kind_display()
     _audit(actor, session, AuditEvent.Action.UPDATE, _("编排考生 %(n)d 人，准考证号 %(a)s 至 %(b)s（%(m)s）") % {
-        "n": len(attempts), "a": tickets[0], "b": tickets[-1],
-        "m": _("一人一卷") if session.per_candidate_papers else _("共用试卷")},
-        after={"tickets": tickets, "papers": [p.pk for p in assigned]}, organisation_id=session.batch.organisation_id)
+        "n": len(attempts), "a": tickets[0], "b": tickets[-1], "m": papers_note},
+        after={"tickets": tickets, "papers": [p.pk if p else None for p in assigned]},
+        organisation_id=session.batch.organisation_id)
     return attempts
+
+
+def _free_seats(session: ExamSession) -> list[tuple[ExamRoom, int]]:
+    """The session's empty seats, room by room in name order, seat numbers from 1."""
+    taken: dict[int, set[int]] = {}
+    for room_id, seat in Attempt.objects.filter(session=session, room__isnull=False).values_list("room_id", "seat"):
+        if seat is not None:
+            taken.setdefault(room_id, set()).add(seat)
+    return [(room, seat) for room in session.rooms.select_related("site").order_by("site__name", "name")
+            for seat in range(1, room.capacity + 1) if seat not in taken.get(room.pk, set())]
 
 
 def _assemble(actor: Actor, session: ExamSession, tickets: list[str]) -> list[Paper]:

@@ -32,12 +32,15 @@ from ..models import (
     Attempt,
     AttemptLog,
     Blueprint,
+    ExamRoom,
     ExamSession,
+    ExamSite,
     ItemKind,
     ItemStatus,
     Paper,
     PaperItem,
     QuestionItem,
+    RoomKind,
 )
 from ..services import cbt
 
@@ -77,6 +80,7 @@ class World:
     items: dict[str, QuestionItem]
     applications: list[Application]
     ids: dict[int, str] = field(default_factory=dict)  # application pk -> ID number
+    room: ExamRoom | None = None
 
 
 def build_world(jurisdiction, *, candidates: int = 3, name: str = "合肥机考测试机床有限公司") -> World:
@@ -127,8 +131,10 @@ def build_world(jurisdiction, *, candidates: int = 3, name: str = "合肥机考�
         duration_minutes=60)
     marker = actor_for(make_user(Role.EXAMINER, organisation=org, full_name="阅卷员甲"))
     proctor = actor_for(make_user(Role.PROCTOR, organisation=org, full_name="监考员乙"))
+    site = ExamSite.objects.create(organisation=org, name="实训楼", address="合肥市高新区创新大道 1 号")
+    room = ExamRoom.objects.create(site=site, name="一层第1机房", kind=RoomKind.THEORY, capacity=40)
     return World(org=org, manager=manager, marker=marker, proctor=proctor, batch=batch, item=item,
-                 blueprint=blueprint, items=items, applications=applications, ids=ids)
+                 blueprint=blueprint, items=items, applications=applications, ids=ids, room=room)
 
 
 def make_paper(world: World, codes=("CG5-S1", "CG5-S2", "CG5-M1", "CG5-T1", "CG5-Q1"), seed: int = 1) -> Paper:
@@ -146,7 +152,7 @@ def make_session(world: World, *, per_candidate=False, mode=ExamSession.Mode.WHO
     now = now or timezone.now()
     return cbt.session_create(
         actor=world.manager, batch=world.batch, batch_item=world.item, blueprint=world.blueprint, name="理论知识考试第1场",
-        room="实训楼一层第1机房", starts_at=now + dt.timedelta(minutes=starts), ends_at=now + dt.timedelta(minutes=ends),
+        rooms=[world.room], starts_at=now + dt.timedelta(minutes=starts), ends_at=now + dt.timedelta(minutes=ends),
         duration_minutes=minutes, mode=mode, per_candidate_papers=per_candidate)
 
 
@@ -191,7 +197,7 @@ def test_a_session_needs_a_confirmed_plan_and_fits_the_batch(world, jurisdiction
     now = timezone.now()
     announced = Batch.objects.filter(pk=other.batch.pk)
     announced.update(status=Batch.Status.ANNOUNCED)
-    kwargs = dict(name="第1场", room="机房", duration_minutes=60, mode="whole", per_candidate_papers=True,
+    kwargs = dict(name="第1场", rooms=[world.room], duration_minutes=60, mode="whole", per_candidate_papers=True,
                   starts_at=now, ends_at=now + dt.timedelta(hours=2))
     with pytest.raises(DomainError, match="认定计划经人社部门确认后才能安排机考场次"):
         cbt.session_create(actor=other.manager, batch=announced.get(), batch_item=other.item,
@@ -652,7 +658,7 @@ def test_exam_affairs_create_a_session_and_seat_candidates_through_the_pages(cli
     url = reverse("exams:cbt_session_create") + f"?batch={world.batch.pk}"
     start = timezone.localtime() - dt.timedelta(minutes=5)
     data = {"batch_item": world.item.pk, "blueprint": world.blueprint.pk, "name": "理论知识考试第2场",
-            "room": "第2机房", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "rooms": [world.room.pk], "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
             "ends_at": (start - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "duration_minutes": 60,
             "mode": "one_by_one", "per_candidate_papers": "on"}
     refused = client.post(url, data).content.decode()
@@ -724,7 +730,7 @@ def test_the_autosave_benchmark_runs_on_the_production_server(monkeypatch):
     monkeypatch.setenv("SKILLEVAL_BENCH_CBT_CANDIDATES", "4")
     options = Namespace(duration=1.0, warmup=0.3, concurrency=2, verbosity=1, log=lambda message: None)
     [result] = exam_autosave(options)
-    assert result["name"] == "exam_autosave" and result["candidates"] == 4
+    assert result["name"] == "autosave_load" and result["candidates"] == 4
     assert result["database"] == ("postgresql" if _is_postgres(os.environ.get("DATABASE_URL", "")) else "sqlite")
     assert result["size"] > 0 and result["saves_written"] > 0 and result["denied"] == 0
     if result["database"] == "postgresql":

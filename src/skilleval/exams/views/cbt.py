@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -85,7 +85,8 @@ class SessionListView(ListPageMixin, ActorView):
             '<a href="{}">{}</a>', reverse("exams:cbt_session_detail", args=[s.pk]), s.name)),
         Column("batch__name", gettext_lazy("认定批次"), sort="batch__name"),
         Column("batch_item", gettext_lazy("职业（工种）及等级"), value=lambda s: str(s.batch_item)),
-        Column("room", gettext_lazy("考场"), sort="room"),
+        Column("get_kind_display", gettext_lazy("考核类型"), sort="kind"),
+        Column("room_names", gettext_lazy("考场")),
         Column("starts_at", gettext_lazy("开考时间"), sort="starts_at"),
         Column("duration_minutes", gettext_lazy("时长（分钟）"), sort="duration_minutes"),
         Column("get_mode_display", gettext_lazy("作答方式"), sort="mode"),
@@ -94,13 +95,13 @@ class SessionListView(ListPageMixin, ActorView):
 
     def get_queryset(self):
         qs = exam_sessions_visible_to(self.request.actor).select_related(
-            "batch_item__occupation", "batch_item__work_type", "batch_item__level").annotate(seats=Count("attempts"))
+            "batch_item__occupation", "batch_item__work_type", "batch_item__level").prefetch_related("rooms__site").annotate(seats=Count("attempts"))
         batch = self.request.GET.get("batch", "")
         return qs.filter(batch_id=int(batch)) if batch.isdigit() else qs
 
     def apply_filters(self, queryset, data):
         if data.get("q"):
-            queryset = queryset.filter(Q(name__contains=data["q"]) | Q(room__contains=data["q"]))
+            queryset = queryset.filter(name__contains=data["q"])
         return queryset
 
     def extra_context(self):
@@ -136,7 +137,8 @@ class SessionCreateView(ActorView):
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
-                messages.success(request, _("已安排机考场次，请编排考生。"))
+                messages.success(request, _("已安排%(k)s场次，请编排考生（或在考场编排页自动编排）。") % {
+                    "k": session.get_kind_display()})
                 return redirect("exams:cbt_session_detail", pk=session.pk)
         return render(request, self.template_name, {"form": form, "batch": batch})
 
@@ -162,7 +164,9 @@ class SessionDetailView(ActorView):
             "marker": actor.has(Perm.EXAM_MARK),
             "seats_form": SeatsForm(session=session) if manager and now < session.ends_at else None,
             "unseated": session.batch_item.applications.filter(status="accepted").exclude(
-                attempts__session=session).count(),
+                pk__in=Attempt.objects.filter(session__batch_item_id=session.batch_item_id,
+                                              session__kind__in=cbt.session_part_kinds(session.kind)).exclude(
+                    status=Attempt.Status.ABSENT).values("application_id")).count(),
             "events": _events(actor, session, "exams.examsession"),
             "now": now,
         }
