@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from skilleval.accounts.access import Perm
 from skilleval.catalog.selectors import (
@@ -27,6 +27,7 @@ from skilleval.core.workdays import working_calendar
 
 from . import schemas as s
 from .auth import SessionAuth, TokenAuth
+from .pagination import Pages
 
 api = NinjaAPI(
     title="skilleval API",
@@ -100,7 +101,7 @@ def id_types(request):
 
 
 @api.get("/catalog/occupations", response=list[s.OccupationOut], tags=["参考数据"], summary="职业目录")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def occupations(request, q: str = "", evaluable: bool | None = None):
     _require(request, Perm.REFERENCE_VIEW)
     return occupations_search(q=q[:50], evaluable=evaluable)
@@ -171,7 +172,7 @@ def validate_credit_code(request, value: str = Query(..., max_length=40)):
 
 
 @api.get("/audit-events", response=list[s.AuditEventOut], tags=["审计"], summary="审计日志（按权限范围）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def audit_events(request, object_type: str = "", object_id: str = "", action: str = "", q: str = ""):
     _require(request, Perm.AUDIT_VIEW)
     qs = audit_events_visible_to(request.actor)
@@ -199,3 +200,19 @@ api.add_router("/orgs", orgs_router)
 from .batches import router as batches_router  # noqa: E402
 
 api.add_router("/batches", batches_router)
+
+from .results import router as results_router  # noqa: E402
+
+api.add_router("/results", results_router)
+
+from .certificates import router as certificates_router  # noqa: E402
+
+api.add_router("/certificates", certificates_router)
+
+from .exams import router as exams_router  # noqa: E402
+
+api.add_router("/exams", exams_router)
+
+from .supervision import router as supervision_router  # noqa: E402
+
+api.add_router("/supervision", supervision_router)

@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from skilleval.accounts.access import Actor, Perm
 from skilleval.batches import services
@@ -31,6 +31,7 @@ from skilleval.batches.selectors import (
 from skilleval.orgs.selectors import organisation_get_for_actor
 
 from . import batches_schemas as s
+from .pagination import Pages
 
 router = Router(tags=["认定批次"])
 
@@ -132,7 +133,7 @@ def application_download(request, application_id: int):
 
 
 @router.get("", response=list[s.BatchOut], summary="认定批次列表（按权限范围）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def batch_list(request, status: Batch.Status | None = None,
                q: str = Query("", max_length=50, description="批次名称或编号")):
     actor = _require(request, Perm.BATCH_VIEW)
@@ -212,7 +213,7 @@ def application_submit(request, batch_id: int, payload: s.ApplicationIn):
 
 @router.get("/{int:batch_id}/applications", response=list[s.ApplicationOut],
             summary="批次的报名列表与资格判定（证件号码脱敏）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def application_list(request, batch_id: int, status: Application.Status | None = None,
                      eligible: bool | None = Query(None, description="true 符合申报条件，false 不符合"),
                      route: Application.Route | None = None,

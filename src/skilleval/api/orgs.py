@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from skilleval.accounts.access import Actor, Perm
 from skilleval.catalog.models import Jurisdiction
@@ -35,6 +35,7 @@ from skilleval.orgs.selectors import (
 )
 
 from . import orgs_schemas as s
+from .pagination import Pages
 
 router = Router(tags=["评价机构与备案"])
 
@@ -49,7 +50,7 @@ def _require(request, perm: str) -> Actor:
 
 
 @router.get("/directory", response=list[s.DirectoryItemOut], auth=None, summary="评价机构目录（公开，无需登录）")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def directory_list(request, q: str = Query("", max_length=100, description="机构名称或备案号"),
                    city: str = Query("", max_length=6, description="所在地或备案辖区的行政区划代码"),
                    occupation: str = Query("", max_length=20, description="职业编码"),
@@ -96,7 +97,7 @@ def _attach_flags(request) -> None:
 
 
 @router.get("/organisations", response=list[s.OrganisationOut], summary="机构列表（按权限范围）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def organisation_list(request, status: Organisation.Status | None = None,
                       q: str = Query("", max_length=100, description="名称、统一社会信用代码或备案号")):
     actor = _require(request, Perm.ORG_VIEW)
@@ -165,7 +166,7 @@ def organisation_terminate(request, organisation_id: int, payload: s.TerminateIn
 
 
 @router.get("/applications", response=list[s.ApplicationOut], summary="备案申请列表（按权限范围）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def application_list(request, status: FilingApplication.Status | None = None,
                      kind: FilingApplication.Kind | None = None,
                      overdue: bool | None = Query(None, description="true 只看超过初审期限的，false 排除它们"),

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from skilleval.api.api import api
+from skilleval.certificates.views import VerifyView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,6 +11,10 @@ urlpatterns = [
     path("orgs/", include("skilleval.orgs.urls")),
     path("batches/", include("skilleval.batches.urls")),
     path("exams/", include("skilleval.exams.urls")),
+    path("results/", include("skilleval.results.urls")),
+    path("certificates/", include("skilleval.certificates.urls")),
+    path("c/<str:number>", VerifyView.as_view(), name="certificate_verify"),  # what certificate QR codes open
+    path("supervision/", include("skilleval.supervision.urls")),
     path("", include("skilleval.portal.urls")),
 ]
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from skilleval.accounts.access import actor_for
 from skilleval.accounts.models import Role, User
@@ -150,6 +151,19 @@ def demo_load() -> None:
                       organisation=organisations[org_key])
     _batches(organisations, authorities, today)
     _exams(organisations)
+    for path in DEMO_EXTENSIONS:
+        import_string(path)()
+
+
+# Each later part of the lifecycle extends the demo with a function of its own app, run in
+# this order after the parts above (each reads what the earlier ones made).
+DEMO_EXTENSIONS: list[str] = [
+    "skilleval.exams.demo_arrangement.demo_arrangement",
+    "skilleval.exams.demo_examday.demo_examday",
+    "skilleval.results.demo.demo_results",
+    "skilleval.certificates.demo.demo_certificates",
+    "skilleval.supervision.demo.demo_supervision",
+]
 
 
 # Imported candidates of the open batch: (name, birth, level, years, extra template columns)
@@ -336,9 +350,15 @@ def _exams(organisations):
     affairs = actor_for(User.objects.get(username="bh_admin"))
     now = timezone.now()
     midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
+    from skilleval.exams.models import ExamRoom, ExamSite, RoomKind
+
+    site = ExamSite.objects.create(organisation=binhai, name="滨海化工培训中心", address="天津市滨海新区临港经济区渤海十路 8 号")
+    rooms = [ExamRoom.objects.create(site=site, name=name, kind=kind, capacity=capacity)
+             for name, kind, capacity in (("机房一", RoomKind.THEORY, 40), ("机房二", RoomKind.THEORY, 40),
+                                          ("总控实训室", RoomKind.PRACTICAL, 12), ("评审室", RoomKind.REVIEW, 20))]
     session = cbt.session_create(
         actor=affairs, batch=batch, batch_item=batch.items.first(), blueprint=blueprint,
-        name="化工总控工四级理论机考（演示场次）", room="培训中心机房一", starts_at=max(now - dt.timedelta(minutes=30), midnight),
+        name="化工总控工四级理论机考（演示场次）", rooms=rooms[:1], starts_at=max(now - dt.timedelta(minutes=30), midnight),
         ends_at=now + dt.timedelta(days=29), duration_minutes=60)
     cbt.seats_assign(actor=affairs, session=session,
                      applications=list(Application.objects.filter(batch=batch, status=Application.Status.ACCEPTED)))
@@ -358,7 +378,7 @@ def demo_exam_ticket() -> tuple[str, str] | None:
 
 def _roster(batches, actor, batch, sample_id_number, batch_staff):
     for role, names in ((batch_staff.Role.HEAD, ["杨振宇"]), (batch_staff.Role.PROCTOR, ["赵雪", "何静"]),
-                        (batch_staff.Role.EXAMINER, ["钱国华", "陈立群", "马文涛"]),
+                        (batch_staff.Role.EXAMINER, ["钱国华", "陈立群", "马文涛", "宋建华", "周明"]),  # >= 5 [BB 1(5)3]
                         (batch_staff.Role.SUPERVISOR, ["孙丽"])):
         for name in names:
             batches.batch_staff_add(actor=actor, batch=batch, role=role, name=name, id_number=sample_id_number())
@@ -419,4 +439,18 @@ def demo_logins() -> list[DemoLogin]:
     logins += [DemoLogin(u, n, s) for u, n, _r, _o, s in ORG_STAFF]
     logins.append(DemoLogin("bh_bank", "韩冰", "天津滨海石化：题库管理人员（保密题库、组卷方案、机考试卷）"))
     logins += [DemoLogin(u, n, s) for u, n, _a, _b, _c, _o, s in CANDIDATES]
-    return logins
+    # Made by the later parts' demo extensions (exams, results, supervision).
+    logins += [
+        DemoLogin("bh_proctor", "何静", "天津滨海石化：监考（考生签到、缺考、考场情况记录）"),
+        DemoLogin("bh_supervisor", "孙丽", "天津滨海石化：质量督导员（违纪认定、督导检查表）"),
+        DemoLogin("bh_examiner", "陈立群", "天津滨海石化：实操考评组长（我的考务安排、回避申报）"),
+        DemoLogin("hs_examiner2", "陈立群", "合肥华晟：考评员（评分表）"),
+        DemoLogin("hs_examiner3", "马文涛", "合肥华晟：考评员（评分表、笔试阅卷）"),
+        DemoLogin("zhaolei", "赵磊", "考生：本人成绩、电子证书与补办申请"),
+        DemoLogin("lina", "李娜", "考生：本人成绩与公示期内提出的异议"),
+        DemoLogin("hx_admin", "黄石华新", "黄石华新机电：统计与档案"),
+    ]
+    from skilleval.accounts.models import User
+
+    present = set(User.objects.filter(username__in=[d.username for d in logins]).values_list("username", flat=True))
+    return [d for d in logins if d.username in present]

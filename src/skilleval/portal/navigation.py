@@ -29,11 +29,11 @@ AREAS = [
                              Perm.QUALITY_SUPERVISE),
          _("题库、组卷、机考与阅卷。"), url_name="exams:home"),
     Area("results", _("成绩与公示"), (Perm.BATCH_MANAGE, Perm.EXAM_SCORE, Perm.RESULT_REVIEW, Perm.CANDIDATE_SELF),
-         _("评分、成绩汇总、结果公示、异议处理与结果报备将显示在这里。")),
+         _("评分、成绩汇总、结果公示、异议处理与结果报备。"), url_name="results:home"),
     Area("certificates", _("证书"), (Perm.CERTIFICATE_MANAGE, Perm.RESULT_REVIEW, Perm.CANDIDATE_SELF),
-         _("证书编号、证书发放、电子证书、补发与撤销将显示在这里。")),
-    Area("supervision", _("监督管理"), (Perm.SUPERVISION_MANAGE,),
-         _("双随机抽查、年度评估、档案管理与统计分析将显示在这里。")),
+         _("证书编号、证书发放、电子证书、补发与撤销将显示在这里。"), url_name="certificates:home"),
+    Area("supervision", _("监督管理"), (Perm.SUPERVISION_MANAGE, Perm.BATCH_MANAGE),
+         _("双随机抽查、督导派驻、年度评估、档案管理与统计分析。"), url_name="supervision:home"),
 ]
 AREAS_BY_SLUG = {a.slug: a for a in AREAS}
 

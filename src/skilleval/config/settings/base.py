@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
@@ -56,6 +57,9 @@ INSTALLED_APPS = [
     "skilleval.orgs",
     "skilleval.batches",
     "skilleval.exams",
+    "skilleval.results",
+    "skilleval.certificates",
+    "skilleval.supervision",
     "skilleval.api",
     "skilleval.portal",
 ]
@@ -68,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "skilleval.core.middleware.IdRangeMiddleware",
     "skilleval.accounts.middleware.LoginRequiredMiddleware",
     "skilleval.accounts.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -141,8 +146,25 @@ STATIC_ROOT = Path(env("SKILLEVAL_STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("SKILLEVAL_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files: the local folder by default; an S3-compatible bucket (MinIO, OSS, COS,
+# OBS…) when SKILLEVAL_S3_BUCKET is set, so several app servers share them. The bucket
+# stays private: files reach users only through the app's permission-checked views.
+if env("SKILLEVAL_S3_BUCKET"):
+    DEFAULT_FILE_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env("SKILLEVAL_S3_BUCKET"),
+        "endpoint_url": env("SKILLEVAL_S3_ENDPOINT") or None,
+        "region_name": env("SKILLEVAL_S3_REGION") or None,
+        "access_key": env("SKILLEVAL_S3_ACCESS_KEY") or None,
+        "secret_key": env("SKILLEVAL_S3_SECRET_KEY") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "location": env("SKILLEVAL_S3_PREFIX", "media"),
+    }}
+else:
+    DEFAULT_FILE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_FILE_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Outside production the static files are served straight from the apps' folders.
@@ -150,6 +172,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
+# A signed-in session lasts a working day at most (seconds), and ends with the browser.
+SESSION_COOKIE_AGE = int(env("SKILLEVAL_SESSION_SECONDS", str(8 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -161,6 +186,22 @@ SKILLEVAL_FILING_EXPIRY_WARNING_DAYS = int(env("SKILLEVAL_FILING_EXPIRY_WARNING_
 # Largest reference-data import accepted, in bytes.
 SKILLEVAL_MAX_IMPORT_BYTES = int(env("SKILLEVAL_MAX_IMPORT_BYTES", str(20 * 1024 * 1024)))
 
+# Certificates: the public address printed in QR codes, and the public query's limits per
+# client and window (free queries, then a captcha each, then refused until the window ends).
+SKILLEVAL_PUBLIC_BASE_URL = env("SKILLEVAL_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+SKILLEVAL_CERT_QUERY_WINDOW_SECONDS = int(env("SKILLEVAL_CERT_QUERY_WINDOW_SECONDS", "600"))
+SKILLEVAL_CERT_QUERY_FREE = int(env("SKILLEVAL_CERT_QUERY_FREE", "10"))
+SKILLEVAL_CERT_QUERY_LIMIT = int(env("SKILLEVAL_CERT_QUERY_LIMIT", "60"))
+# The cache every server process shares (query counters, captchas): Redis when
+# SKILLEVAL_CACHE_URL names one (production), else files in the var dir (no extra service).
+SKILLEVAL_CACHE_URL = env("SKILLEVAL_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SKILLEVAL_CACHE_URL}
+    if SKILLEVAL_CACHE_URL else
+    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache"),
+     "OPTIONS": {"MAX_ENTRIES": 20000}}
+}
+
 # Task queue. The embedded default needs no service: Kombu's filesystem transport in ./var.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
@@ -168,13 +209,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (VAR_DIR / "broker" / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -182,6 +224,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Daily jobs (core/scheduled.py) at 06:30, before the offices open.
+CELERY_BEAT_SCHEDULE = {"daily": {"task": "core.daily", "schedule": crontab(hour=6, minute=30),
+                                  "options": {"expires": 6 * 3600}}}
 
 LOGGING = {
     "version": 1,
@@ -194,3 +239,5 @@ NINJA_PAGINATION_PER_PAGE = 50
 
 if SKILLEVAL_ENV == "production":
     from .production import *  # noqa: E402,F403
+
+    STORAGES["staticfiles"] = {"BACKEND": STATICFILES_BACKEND}  # noqa: F405

@@ -12,10 +12,8 @@ if len(_secret) < 50 or _secret.startswith("dev-only"):
 SECRET_KEY = _secret
 DEBUG = False
 WHITENOISE_USE_FINDERS = False
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
+# Hashed, compressed static files (base.py keeps the uploaded-file storage it chose).
+STATICFILES_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 SECURE_SSL_REDIRECT = os.environ.get("SKILLEVAL_SSL_REDIRECT", "true").lower() in {"1", "true", "yes"}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

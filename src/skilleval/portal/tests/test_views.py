@@ -39,9 +39,12 @@ def test_every_page_is_behind_login_and_a_permission_unless_marked_public():
         if view_class is not None and issubclass(view_class, ActorView):
             assert view_class.permission, f"{route} names no permission"
     # Candidates sit computer-based exams with their admission ticket and ID, without an account.
-    assert public == {"", "healthz", "accounts/login/", "orgs/register/", "orgs/directory/", "exams/cbt/exam/",
+    assert public == {"", "healthz", "accounts/login/", "accounts/login/code/", "orgs/register/", "orgs/directory/", "exams/cbt/exam/",
                       "exams/cbt/exam/sign-in/", "exams/cbt/exam/start/", "exams/cbt/exam/save/",
-                      "exams/cbt/exam/submit/", "exams/cbt/exam/sign-out/"}
+                      "exams/cbt/exam/submit/", "exams/cbt/exam/sign-out/",
+                      # The public verifies certificates and reads published inspection results without an account.
+                      "c/<str:number>", "certificates/query/", "certificates/query/captcha/<str:token>.png",
+                      "certificates/keys.json", "supervision/public/"}
 
 
 def test_anonymous_visitors_are_sent_to_login(client):

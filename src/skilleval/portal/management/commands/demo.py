@@ -53,14 +53,20 @@ class Command(BaseCommand):
         ticket = demo_exam_ticket()
         if ticket:
             self.stdout.write(f"演示机考：{url}exams/cbt/exam/sign-in/  准考证号 {ticket[0]}  身份证号 {ticket[1]}")
+        from skilleval.certificates.demo import demo_certificate_number
+
+        number = demo_certificate_number()
+        if number:
+            self.stdout.write(f"证书查询（无需登录）：{url}certificates/query/  证书编号 {number}")
         self.stdout.write("")
 
     def _start_worker(self) -> subprocess.Popen:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
                                                                       "skilleval.config.settings.base")}
-        self.stdout.write("后台任务进程已启动（Celery，文件系统队列，无需额外服务）。")
+        self.stdout.write("后台任务进程已启动（Celery，文件系统队列，无需额外服务；内置定时任务每天 06:30 执行）。")
         return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "skilleval.config", "worker", "--pool=solo",
+            [sys.executable, "-m", "celery", "-A", "skilleval.config", "worker", "--pool=solo", "--beat",
+             f"--schedule={settings.VAR_DIR / 'celerybeat-schedule'}",
              "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
             env=env,
         )
