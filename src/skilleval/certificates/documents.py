@@ -28,8 +28,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from skilleval.core.pdf import FONT_NAME, missing_glyphs, register_fonts
+from skilleval.core.qr import qr_image
 
-from . import qr
 from .models import Certificate, CertificateCopy
 from .signing import KeyMaterial, load_key_material
 
@@ -78,13 +78,7 @@ def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     """The QR code of `text` with its lower-left corner at (x, y), `size` wide: a 1-bit image
     of one pixel per module, drawn scaled without smoothing (no quiet zone: leave white
     space around it)."""
-    from PIL import Image
-
-    modules = qr.modules(text)
-    count = len(modules)
-    image = Image.new("1", (count, count), 1)
-    image.putdata([0 if dark else 1 for row in modules for dark in row])
-    canvas.drawImage(ImageReader(image), x, y, size, size)
+    canvas.drawImage(ImageReader(qr_image(text)), x, y, size, size)
 
 
 def draw_seal(canvas: Canvas, cx: float, cy: float, radius: float, name: str, purpose: str) -> None:

@@ -33,7 +33,6 @@ from docx.enum.text import WD_BREAK
 from docx.shared import Mm, Pt, RGBColor
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -56,6 +55,7 @@ from skilleval.batches.documents import (
 from skilleval.batches.models import Application, Batch, BatchItem
 from skilleval.batches.services import PLAN_HEADINGS
 from skilleval.core.pdf import FRAME_WIDTH, GRID, build_pdf, grid_table, para, register_fonts, styles
+from skilleval.core.qr import qr_image
 from skilleval.core.tabular import _safe_cell
 from skilleval.core.validators import mask_id_number
 
@@ -109,30 +109,9 @@ QR_QUIET_MODULES = 4
 QR_MODULE_PIXELS = 8
 
 
-def qr_matrix(payload: str) -> list[list[bool]]:
-    """The QR code's modules (True = dark), error correction level M, smallest version."""
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(payload)
-    code.make()
-    n = code.getModuleCount()
-    return [[bool(code.isDark(r, c)) for c in range(n)] for r in range(n)]
-
-
 def qr_png(payload: str) -> bytes:
-    from PIL import Image as PILImage
-    from PIL import ImageDraw
-
-    matrix = qr_matrix(payload)
-    size = (len(matrix) + 2 * QR_QUIET_MODULES) * QR_MODULE_PIXELS
-    picture = PILImage.new("1", (size, size), 1)
-    draw = ImageDraw.Draw(picture)
-    for r, row in enumerate(matrix):
-        for c, dark in enumerate(row):
-            if dark:
-                x, y = (c + QR_QUIET_MODULES) * QR_MODULE_PIXELS, (r + QR_QUIET_MODULES) * QR_MODULE_PIXELS
-                draw.rectangle([x, y, x + QR_MODULE_PIXELS - 1, y + QR_MODULE_PIXELS - 1], fill=0)
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
+    qr_image(payload, module_pixels=QR_MODULE_PIXELS, quiet_modules=QR_QUIET_MODULES).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

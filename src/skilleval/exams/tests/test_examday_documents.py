@@ -15,6 +15,8 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from skilleval.core.qr import modules as qr_modules
+
 from ..documents_examday import (
     ARRANGEMENTS,
     MANUAL_HEADINGS,
@@ -25,7 +27,6 @@ from ..documents_examday import (
     badges_pdf,
     manual_docx,
     manual_pdf,
-    qr_matrix,
     sign_in_sheet_pdf,
     tickets_pdf,
 )
@@ -70,7 +71,7 @@ def test_tickets_carry_the_candidates_data_and_a_signed_qr_code(day):
     # Every ticket's QR image holds exactly its own signed payload; no photo yet: a box says where to paste one.
     images = [image.image for page in reader.pages for image in page.images]
     payloads = [qr(a) for a in day.attempts]
-    assert sorted(map(str, (modules(i) for i in images))) == sorted(map(str, (qr_matrix(p) for p in payloads)))
+    assert sorted(map(str, (modules(i) for i in images))) == sorted(map(str, (qr_modules(p) for p in payloads)))
     assert all(f"校验码 {qr(a).split('-')[1]}" in text for a in (first, last))
     assert text.count("照片") >= 3
 
