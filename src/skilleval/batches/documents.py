@@ -97,7 +97,7 @@ def _items(batch: Batch) -> list[BatchItem]:
 
 
 @dataclass
-class _Grid:
+class Grid:
     headers: list[str]
     rows: list[list[str]]
     widths: Sequence[float]  # mm, adding up to the PDF frame width
@@ -109,7 +109,7 @@ class _Grid:
 class _PlanSection:
     heading: str
     paragraphs: list[str]
-    grid: _Grid | None = None
+    grid: Grid | None = None
 
 
 @dataclass
@@ -149,7 +149,7 @@ def _method(item: BatchItem) -> str:
     return text
 
 
-def _plan_texts(batch: Batch) -> dict[str, str]:
+def plan_texts(batch: Batch) -> dict[str, str]:
     """The saved texts by heading key; a missing or blank text is drafted from the batch."""
     from .services import PLAN_HEADINGS, plan_draft
 
@@ -179,7 +179,7 @@ def _gather_plan(batch: Batch, today: dt.date | None = None) -> _Plan:
             exam_date.isoformat() if exam_date else _("%(a)s\n至%(b)s") % {
                 "a": batch.first_exam_date.isoformat(), "b": batch.last_exam_date.isoformat()},
         ])
-    item_grid = _Grid([_("序号"), _("职业（工种）"), _("职业（工种）编码"), _("等级"), _("评价方式"),
+    item_grid = Grid([_("序号"), _("职业（工种）"), _("职业（工种）编码"), _("等级"), _("评价方式"),
                        _("权重"), _("合格分数线"), _("考核日期")], item_rows, [9, 24, 25, 21, 30, 25, 18, 26],
                       center_columns=(0, 6))
 
@@ -187,17 +187,17 @@ def _gather_plan(batch: Batch, today: dt.date | None = None) -> _Plan:
                        str(item.capacity) if item.capacity else "—"] for i, item in enumerate(items, start=1)]
     candidate_rows.append([_("合计"), "", "", str(sum(counts.get(item.pk, 0) for item in items)),
                            str(sum(item.capacity or 0 for item in items)) if any(i.capacity for i in items) else "—"])
-    candidate_grid = _Grid([_("序号"), _("职业（工种）"), _("等级"), _("审核通过人数"), _("计划人数")], candidate_rows,
+    candidate_grid = Grid([_("序号"), _("职业（工种）"), _("等级"), _("审核通过人数"), _("计划人数")], candidate_rows,
                            [14, 64, 44, 28, 28], center_columns=(0, 3, 4), total_row=True)
 
     roles = list(BatchStaff.Role.values)
     staff = sorted(batch.staff.all(), key=lambda m: (roles.index(m.role) if m.role in roles else 99, m.pk))
     staff_rows = [[str(i), m.get_role_display(), m.name, m.masked_id_number] for i, m in enumerate(staff, start=1)]
-    staff_grid = _Grid([_("序号"), _("职责"), _("姓名"), _("身份证号（脱敏）")], staff_rows, [14, 44, 50, 70],
+    staff_grid = Grid([_("序号"), _("职责"), _("姓名"), _("身份证号（脱敏）")], staff_rows, [14, 44, 50, 70],
                        center_columns=(0, 3))
 
     grids = {"occupations": item_grid, "candidates": candidate_grid, "staff": staff_grid}
-    texts = _plan_texts(batch)
+    texts = plan_texts(batch)
     sections = [_PlanSection(str(label), [line for line in texts[key].splitlines() if line.strip()], grids.get(key))
                 for key, label in PLAN_HEADINGS]
 
@@ -214,7 +214,7 @@ def _gather_plan(batch: Batch, today: dt.date | None = None) -> _Plan:
     )
 
 
-def _plan_styles() -> dict[str, ParagraphStyle]:
+def plan_styles() -> dict[str, ParagraphStyle]:
     base = styles()
     return {
         "cover_small": ParagraphStyle("plan_cover_small", parent=base["title"], fontSize=22, leading=34),
@@ -227,18 +227,18 @@ def _plan_styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _p(text: Any, style: ParagraphStyle) -> Paragraph:
+def plan_paragraph(text: Any, style: ParagraphStyle) -> Paragraph:
     """Like core.pdf.para (escaped user text, line breaks kept), in a style of this module."""
     value = "" if text is None else str(text)
     return Paragraph(escape(value).replace("\r\n", "\n").replace("\n", "<br/>"), style)
 
 
-def _keep_with_next(flowable: Flowable) -> Flowable:
+def keep_with_next(flowable: Flowable) -> Flowable:
     flowable.keepWithNext = 1
     return flowable
 
 
-def _pdf_grid(grid: _Grid) -> Flowable:
+def pdf_grid(grid: Grid) -> Flowable:
     rows = grid.rows or [[_("（无）")] + [""] * (len(grid.headers) - 1)]
     spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
     if not grid.rows:
@@ -257,25 +257,25 @@ def plan_pdf(batch: Batch, *, today: dt.date | None = None) -> bytes:
     saved) and the tables of occupations and levels, candidates and staff (ID numbers
     masked). `today` dates the cover of a plan not yet filed."""
     plan = _gather_plan(batch, today)
-    s = _plan_styles()
+    s = plan_styles()
     story: list[Flowable] = [
         Spacer(0, 55 * mm),
-        _p(_("职业技能等级认定"), s["cover_small"]),
+        plan_paragraph(_("职业技能等级认定"), s["cover_small"]),
         Spacer(0, 2 * mm),
-        _p(_("考　核　方　案"), s["cover"]),
+        plan_paragraph(_("考　核　方　案"), s["cover"]),
         Spacer(0, 70 * mm),
     ]
-    story += [_p(text, s["cover_line"]) for text in (plan.organisation, plan.batch_name, plan.cover_date)]
+    story += [plan_paragraph(text, s["cover_line"]) for text in (plan.organisation, plan.batch_name, plan.cover_date)]
     story.append(PageBreak())
 
-    story += [_p(plan.title_lines, s["title"]), Spacer(0, 3 * mm), para(plan.preamble, "letter")]
+    story += [plan_paragraph(plan.title_lines, s["title"]), Spacer(0, 3 * mm), para(plan.preamble, "letter")]
     for section in plan.sections:
-        story.append(_keep_with_next(_p(section.heading, s["heading"])))
+        story.append(keep_with_next(plan_paragraph(section.heading, s["heading"])))
         body = [para(text, "letter") for text in section.paragraphs] or [para(_("（无）"), "letter")]
         story += body
         if section.grid is not None:
             story.append(Spacer(0, 2 * mm))
-            story.append(_pdf_grid(section.grid))
+            story.append(pdf_grid(section.grid))
     story += [Spacer(0, 12 * mm), para(plan.organisation, "right"), para(plan.cover_date, "right")]
     return build_pdf(story, title=plan.title, author=plan.organisation, subject=plan.batch_code,
                      footer=_("考核方案 %(c)s") % {"c": plan.batch_code})
@@ -288,7 +288,7 @@ DOCX_HEADING_FONT = "黑体"  # SimHei
 DOCX_LATIN_FONT = "Times New Roman"
 
 
-def _docx_fonts(r_pr_owner: Any, east_asia: str, latin: str = DOCX_LATIN_FONT) -> None:
+def docx_fonts(r_pr_owner: Any, east_asia: str, latin: str = DOCX_LATIN_FONT) -> None:
     """Name the fonts of a run or style: Latin text in `latin`, Chinese (w:eastAsia) in
     `east_asia`. Theme fonts are removed, since they would override the names."""
     r_pr = r_pr_owner.get_or_add_rPr()
@@ -300,10 +300,10 @@ def _docx_fonts(r_pr_owner: Any, east_asia: str, latin: str = DOCX_LATIN_FONT) -
     fonts.set(qn("w:eastAsia"), east_asia)
 
 
-def _docx_setup_styles(document: Any) -> None:
+def docx_setup_styles(document: Any) -> None:
     normal = document.styles["Normal"]
     normal.font.size = Pt(12)
-    _docx_fonts(normal.element, DOCX_BODY_FONT)
+    docx_fonts(normal.element, DOCX_BODY_FONT)
     r_pr = normal.element.get_or_add_rPr()
     lang = r_pr.find(qn("w:lang"))
     if lang is None:
@@ -318,10 +318,10 @@ def _docx_setup_styles(document: Any) -> None:
     heading.font.color.rgb = RGBColor(0, 0, 0)
     heading.paragraph_format.space_before = Pt(10)
     heading.paragraph_format.space_after = Pt(4)
-    _docx_fonts(heading.element, DOCX_HEADING_FONT)
+    docx_fonts(heading.element, DOCX_HEADING_FONT)
 
 
-def _docx_line(document: Any, text: str, *, size: float = 12, font: str = DOCX_BODY_FONT, center: bool = False,
+def docx_line(document: Any, text: str, *, size: float = 12, font: str = DOCX_BODY_FONT, center: bool = False,
                right: bool = False, indent: bool = False, bold: bool = False) -> Any:
     paragraph = document.add_paragraph()
     if center:
@@ -333,11 +333,11 @@ def _docx_line(document: Any, text: str, *, size: float = 12, font: str = DOCX_B
     run = paragraph.add_run(text)
     run.font.size = Pt(size)
     run.font.bold = bold
-    _docx_fonts(run._element, font)
+    docx_fonts(run._element, font)
     return paragraph
 
 
-def _docx_grid(document: Any, grid: _Grid) -> None:
+def docx_grid(document: Any, grid: Grid) -> None:
     rows = grid.rows or [[_("（无）")] + [""] * (len(grid.headers) - 1)]
     table = document.add_table(rows=1 + len(rows), cols=len(grid.headers))
     table.style = "Table Grid"
@@ -377,31 +377,31 @@ def plan_docx(batch: Batch, *, today: dt.date | None = None) -> bytes:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(25)
     section.top_margin = section.bottom_margin = Mm(25)
-    _docx_setup_styles(document)
+    docx_setup_styles(document)
 
     for _blank in range(5):
         document.add_paragraph()
-    _docx_line(document, _("职业技能等级认定"), size=26, font=DOCX_HEADING_FONT, center=True)
-    _docx_line(document, _("考　核　方　案"), size=36, font=DOCX_HEADING_FONT, center=True)
+    docx_line(document, _("职业技能等级认定"), size=26, font=DOCX_HEADING_FONT, center=True)
+    docx_line(document, _("考　核　方　案"), size=36, font=DOCX_HEADING_FONT, center=True)
     for _blank in range(8):
         document.add_paragraph()
     for text in (plan.organisation, plan.batch_name, plan.cover_date):
-        _docx_line(document, text, size=16, center=True)
+        docx_line(document, text, size=16, center=True)
     document.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
 
     for line in plan.title_lines.splitlines():
-        _docx_line(document, line, size=18, font=DOCX_HEADING_FONT, center=True)
-    _docx_line(document, plan.preamble, indent=True)
+        docx_line(document, line, size=18, font=DOCX_HEADING_FONT, center=True)
+    docx_line(document, plan.preamble, indent=True)
     for part in plan.sections:
         document.add_heading(part.heading, level=1)
         for text in part.paragraphs or [_("（无）")]:
-            _docx_line(document, text, indent=True)
+            docx_line(document, text, indent=True)
         if part.grid is not None:
-            _docx_grid(document, part.grid)
+            docx_grid(document, part.grid)
             document.add_paragraph()
     document.add_paragraph()
-    _docx_line(document, plan.organisation, right=True)
-    _docx_line(document, plan.cover_date, right=True)
+    docx_line(document, plan.organisation, right=True)
+    docx_line(document, plan.cover_date, right=True)
 
     properties = document.core_properties
     properties.title = plan.title
@@ -457,7 +457,7 @@ def commitment_pdf(batch: Batch) -> bytes:
     heading = ParagraphStyle("commitment_title", parent=styles()["title"], fontSize=18, leading=28,
                              alignment=TA_CENTER, spaceAfter=10 * mm)
     opening = ParagraphStyle("commitment_opening", parent=letter, firstLineIndent=0)
-    story: list[Flowable] = [Spacer(0, 15 * mm), _p(title, heading), _p(_("我单位承诺："), opening),
+    story: list[Flowable] = [Spacer(0, 15 * mm), plan_paragraph(title, heading), plan_paragraph(_("我单位承诺："), opening),
                              Spacer(0, 3 * mm), para(REVIEW_COMMITMENT_TEXT % {"name": batch.name}, "letter"),
                              Spacer(0, 30 * mm)]
     lines = [
@@ -466,7 +466,7 @@ def commitment_pdf(batch: Batch) -> bytes:
         _("（盖章）"),
         _date(batch.commitment_signed_at) if signed else BLANK_DATE,
     ]
-    story += [_p(text, signature) for text in lines]
+    story += [plan_paragraph(text, signature) for text in lines]
     story += [Spacer(0, 20 * mm),
               para(_("批次编号：%(c)s") % {"c": batch.code}
                    + ("" if signed else _("（尚未签署：全部报名审核完毕后由负责人签署）")), "small")]
@@ -533,7 +533,7 @@ _PHOTO_BOX = (26 * mm, 38 * mm)  # what fits inside the photo cell, padding incl
 _FORM_WIDTHS = [20, 26, 22, 26, 28, 26, 30]
 
 
-def _photo(application: Application) -> Flowable | None:
+def application_photo(application: Application) -> Flowable | None:
     """The candidate's photo when it is a readable JPEG or PNG, scaled into the box."""
     if not application.photo:
         return None
@@ -637,7 +637,7 @@ def _blocks_table(blocks: Sequence[_Block]) -> Table:
         first = len(rows)
         cells: list[Any] = [para(text, "cell") for text in block.paragraphs or [""]]
         if block.signature:
-            cells.append(_p(block.signature, right))
+            cells.append(plan_paragraph(block.signature, right))
         for n, cell in enumerate(cells):
             rows.append([para(block.caption, "label") if n == 0 else "", cell])
             heights.append(0)
@@ -669,7 +669,7 @@ def application_form_pdf(application: Application, *, full_id: bool = False) -> 
     item = a.item
     id_label = _("身份证号") if person.id_type.is_resident_id else _("证件号码（%(t)s）") % {"t": person.id_type.name}
     id_number = person.id_number if full_id else person.masked_id_number
-    photo = _photo(a) or para(_("二寸\n近期\n免冠\n照片"), "label")
+    photo = application_photo(a) or para(_("二寸\n近期\n免冠\n照片"), "label")
     years = f"{a.years_in_occupation.normalize():f}" if a.years_in_occupation is not None else ""
 
     rows: list[list[Any]] = [

@@ -175,13 +175,13 @@ def write_xlsx(headers: list[str], rows: Iterable[Iterable[Any]], *, title: str 
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append([str(h) for h in headers])
     for row in rows:
-        sheet.append([_safe_cell(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _safe_cell(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
         return "'" + value
     return value

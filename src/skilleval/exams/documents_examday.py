@@ -40,23 +40,23 @@ from reportlab.platypus import Flowable, Image, KeepTogether, PageBreak, Spacer,
 
 from skilleval.batches.documents import (
     DOCX_HEADING_FONT,
-    _docx_fonts,
-    _docx_grid,
-    _docx_line,
-    _docx_setup_styles,
-    _Grid,
-    _keep_with_next,
-    _p,
-    _pdf_grid,
-    _photo,
-    _plan_styles,
-    _plan_texts,
+    Grid,
+    application_photo,
+    docx_fonts,
+    docx_grid,
+    docx_line,
+    docx_setup_styles,
+    keep_with_next,
+    pdf_grid,
+    plan_paragraph,
+    plan_styles,
+    plan_texts,
 )
 from skilleval.batches.models import Application, Batch, BatchItem
 from skilleval.batches.services import PLAN_HEADINGS
 from skilleval.core.pdf import FRAME_WIDTH, GRID, build_pdf, grid_table, para, register_fonts, styles
 from skilleval.core.qr import qr_image
-from skilleval.core.tabular import _safe_cell
+from skilleval.core.tabular import safe_cell
 from skilleval.core.validators import mask_id_number
 
 from .models import Attempt, ExamRoom, ExamSession, StaffAssignment
@@ -145,7 +145,7 @@ def _ticket_card(attempt: Attempt) -> Flowable:
     session = attempt.session
     batch = session.batch
     item = application.item
-    photo = _photo(application) or _box(_("照片"), 26 * mm, 36 * mm)
+    photo = application_photo(application) or _box(_("照片"), 26 * mm, 36 * mm)
     payload = ticket_qr_payload(attempt.ticket_number)
     check = para(_("校验码 %(s)s") % {"s": payload.rsplit("-", 1)[1]}, "small")
     qr = Table([[_qr(payload, 27 * mm)], [check]], colWidths=[36 * mm])
@@ -170,8 +170,8 @@ def _ticket_card(attempt: Attempt) -> Flowable:
                     ("BOTTOMPADDING", (2, 5), (2, 5), 0)])
     rules = grid_table([[_("考生须知") + "\n" + "\n".join(_(line) for line in TICKET_RULES)]], [FRAME_WIDTH])
     title = ParagraphStyle("ticket_title", parent=styles()["title"], fontSize=15, leading=20, spaceAfter=1 * mm)
-    heading = [_p(batch.organisation.name, ParagraphStyle("ticket_org", parent=styles()["subtitle"], spaceAfter=0)),
-               _p(_("职业技能等级认定准考证"), title)]
+    heading = [plan_paragraph(batch.organisation.name, ParagraphStyle("ticket_org", parent=styles()["subtitle"], spaceAfter=0)),
+               plan_paragraph(_("职业技能等级认定准考证"), title)]
     return KeepTogether([*heading, table, rules, Spacer(0, 4 * mm), _cut_line(), Spacer(0, 4 * mm)])
 
 
@@ -233,12 +233,12 @@ def _badge(assignment: StaffAssignment, session: ExamSession) -> Table:
     where = assignment.room or assignment.site
     place = _room_text(assignment.room) if assignment.room else (where.name if where else _("全场次"))
     rows = [
-        [_p(assignment.get_duty_display(), band)],
-        [_p(assignment.staff.name, name)],
-        [_p(session.batch.name, small)],
-        [_p(f"{session.name}　{session_time(session)}", small)],
-        [_p(_("岗位：%(p)s") % {"p": place}, small)],
-        [_p(session.batch.organisation.name, small)],
+        [plan_paragraph(assignment.get_duty_display(), band)],
+        [plan_paragraph(assignment.staff.name, name)],
+        [plan_paragraph(session.batch.name, small)],
+        [plan_paragraph(f"{session.name}　{session_time(session)}", small)],
+        [plan_paragraph(_("岗位：%(p)s") % {"p": place}, small)],
+        [plan_paragraph(session.batch.organisation.name, small)],
     ]
     table = Table(rows, colWidths=[BADGE_WIDTH], rowHeights=[12 * mm, 13 * mm, 7 * mm, 9 * mm, 8 * mm, 9 * mm])
     table.setStyle(TableStyle([
@@ -411,12 +411,12 @@ def arrangement_xlsx(batch: Batch, key: str) -> bytes:
         sheet = workbook.create_sheet(title=(_("考场安排表") + (str(n) if len(groups) > 1 else ""))[:31])
         sheet.append([_(kind.title)])
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=7)
-        sheet.append([_("考试地点"), _safe_cell(group.place), None, _("考试时间"), group.day, _("参评人数"),
+        sheet.append([_("考试地点"), safe_cell(group.place), None, _("考试时间"), group.day, _("参评人数"),
                       group.candidates])
         sheet.merge_cells(start_row=2, start_column=2, end_row=2, end_column=3)
         sheet.append([_(h) for h in kind.headers])
         for row in group.rows:
-            sheet.append([_safe_cell(v) for v in row])
+            sheet.append([safe_cell(v) for v in row])
         sheet["A1"].font = Font(bold=True, size=14)
         sheet["A1"].alignment = Alignment(horizontal="center")
         for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row, max_col=7):
@@ -522,7 +522,7 @@ class _Sub:
 @dataclass
 class _Part:
     heading: str
-    blocks: list[Any] = field(default_factory=list)  # str (paragraph), _Sub, _Grid
+    blocks: list[Any] = field(default_factory=list)  # str (paragraph), _Sub, Grid
 
 
 def _handlings(category: Any) -> str:
@@ -538,7 +538,7 @@ def _manual(batch: Batch) -> tuple[str, list[_Part]]:
         "rooms__site").annotate(seated=Count("attempts")).order_by("starts_at", "pk"))
     parts = [_Part(_(h)) for h in MANUAL_HEADINGS]
 
-    texts = _plan_texts(batch)
+    texts = plan_texts(batch)
     for key, label in PLAN_HEADINGS:
         parts[0].blocks.append(_Sub(_(label)))
         parts[0].blocks += [line for line in texts.get(key, "").splitlines() if line.strip()] or [_("（无）")]
@@ -554,10 +554,10 @@ def _manual(batch: Batch) -> tuple[str, list[_Part]]:
                   for n, a in enumerate(staff, start=1)]
     parts[1].blocks += [
         _Sub(_("（一）考试场次与考场")),
-        _Grid([_("序号"), _("场次"), _("考核类型"), _("职业（工种）及等级"), _("考试时间"), _("考点"), _("考场"),
+        Grid([_("序号"), _("场次"), _("考核类型"), _("职业（工种）及等级"), _("考试时间"), _("考点"), _("考场"),
                _("考生数")], session_rows, [9, 30, 22, 28, 30, 22, 25, 12], center_columns=(0, 7)),
         _Sub(_("（二）考务人员安排")),
-        _Grid([_("序号"), _("场次"), _("岗位"), _("姓名"), _("考点/考场")], staff_rows, [10, 48, 28, 30, 62]),
+        Grid([_("序号"), _("场次"), _("岗位"), _("姓名"), _("考点/考场")], staff_rows, [10, 48, 28, 30, 62]),
     ]
     if not staff_rows:
         parts[1].blocks.append(_("考务人员名单见考核方案“七、工作人员安排”；按考场编排完成后，请重新生成本手册。"))
@@ -586,7 +586,7 @@ def _manual(batch: Batch) -> tuple[str, list[_Part]]:
         _("1．监考人员、考评人员发现考生违纪违规行为，应当场制止，如实记录违纪违规事实（时间、考生、情形和证据），必要时拍照或标注监控录像时段。"),
         _("2．违纪违规行为由质量督导员依据本规则作出认定和处理，写明认定依据；处理结果告知考生本人。"),
         _("3．认定为“本科目成绩无效”的，该科目成绩不予计入；认定为“本次评价各科目成绩无效”的，考生本次评价全部科目成绩不予计入；停止考试的，考生立即离开考场，机考答卷即时收卷。"),
-        _Grid([_("序号"), _("违纪违规情形"), _("处理规则"), _("可作出的处理")],
+        Grid([_("序号"), _("违纪违规情形"), _("处理规则"), _("可作出的处理")],
               [[str(n), c.label, str(c.rule), _handlings(c)] for n, c in enumerate(violations, start=1)],
               [10, 45, 88, 35], center_columns=(0,)),
     ]
@@ -594,7 +594,7 @@ def _manual(batch: Batch) -> tuple[str, list[_Part]]:
     emergency = [line for line in texts.get("emergency", "").splitlines() if line.strip()]
     parts[6].blocks += [
         _("1．发生突发事件，由考点负责人统一指挥，确保考生和工作人员安全，按下列办法处置，并在系统中记录经过和处理结果。"),
-        _Grid([_("序号"), _("情形"), _("处置办法"), _("可作出的处理")],
+        Grid([_("序号"), _("情形"), _("处置办法"), _("可作出的处理")],
               [[str(n), c.label, str(c.rule), _handlings(c)] for n, c in enumerate(incidents, start=1)],
               [10, 45, 88, 35], center_columns=(0,)),
         _Sub(_("本批次应急预案")),
@@ -610,22 +610,22 @@ def _cover_date(batch: Batch) -> str:
 
 def manual_pdf(batch: Batch) -> bytes:
     title, parts = _manual(batch)
-    s = _plan_styles()
+    s = plan_styles()
     sub = ParagraphStyle("manual_sub", parent=styles()["section"], fontSize=11, leading=17, spaceBefore=2 * mm)
     story: list[Flowable] = [
-        Spacer(0, 55 * mm), _p(_("职业技能等级认定"), s["cover_small"]), Spacer(0, 2 * mm),
-        _p(_("考　务　手　册"), s["cover"]), Spacer(0, 60 * mm),
-        *[_p(text, s["cover_line"]) for text in (batch.organisation.name, batch.name, _cover_date(batch))],
-        PageBreak(), _p(_("目　录"), s["title"]), Spacer(0, 4 * mm),
+        Spacer(0, 55 * mm), plan_paragraph(_("职业技能等级认定"), s["cover_small"]), Spacer(0, 2 * mm),
+        plan_paragraph(_("考　务　手　册"), s["cover"]), Spacer(0, 60 * mm),
+        *[plan_paragraph(text, s["cover_line"]) for text in (batch.organisation.name, batch.name, _cover_date(batch))],
+        PageBreak(), plan_paragraph(_("目　录"), s["title"]), Spacer(0, 4 * mm),
         *[para(part.heading, "letter") for part in parts], PageBreak(),
     ]
     for part in parts:
-        story.append(_keep_with_next(_p(part.heading, s["heading"])))
+        story.append(keep_with_next(plan_paragraph(part.heading, s["heading"])))
         for block in part.blocks:
             if isinstance(block, _Sub):
-                story.append(_keep_with_next(_p(block.title, sub)))
-            elif isinstance(block, _Grid):
-                story += [Spacer(0, 1 * mm), _pdf_grid(block), Spacer(0, 2 * mm)]
+                story.append(keep_with_next(plan_paragraph(block.title, sub)))
+            elif isinstance(block, Grid):
+                story += [Spacer(0, 1 * mm), pdf_grid(block), Spacer(0, 2 * mm)]
             else:
                 story.append(para(block, "letter"))
     return build_pdf(story, title=title, author=batch.organisation.name, subject=batch.code,
@@ -641,35 +641,35 @@ def manual_docx(batch: Batch) -> bytes:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(25)
     section.top_margin = section.bottom_margin = Mm(25)
-    _docx_setup_styles(document)
+    docx_setup_styles(document)
     for _blank in range(5):
         document.add_paragraph()
-    _docx_line(document, _("职业技能等级认定"), size=26, font=DOCX_HEADING_FONT, center=True)
-    _docx_line(document, _("考　务　手　册"), size=36, font=DOCX_HEADING_FONT, center=True)
+    docx_line(document, _("职业技能等级认定"), size=26, font=DOCX_HEADING_FONT, center=True)
+    docx_line(document, _("考　务　手　册"), size=36, font=DOCX_HEADING_FONT, center=True)
     for _blank in range(8):
         document.add_paragraph()
     for text in (batch.organisation.name, batch.name, _cover_date(batch)):
-        _docx_line(document, text, size=16, center=True)
+        docx_line(document, text, size=16, center=True)
     document.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
-    _docx_line(document, _("目　录"), size=16, font=DOCX_HEADING_FONT, center=True)
+    docx_line(document, _("目　录"), size=16, font=DOCX_HEADING_FONT, center=True)
     for part in parts:
-        _docx_line(document, part.heading)
+        docx_line(document, part.heading)
     document.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
     sub = document.styles["Heading 2"]
     sub.font.size = Pt(12)
     sub.font.bold = False
     sub.font.color.rgb = RGBColor(0, 0, 0)
-    _docx_fonts(sub.element, DOCX_HEADING_FONT)
+    docx_fonts(sub.element, DOCX_HEADING_FONT)
     for part in parts:
         document.add_heading(part.heading, level=1)
         for block in part.blocks:
             if isinstance(block, _Sub):
                 document.add_heading(block.title, level=2)
-            elif isinstance(block, _Grid):
-                _docx_grid(document, block)
+            elif isinstance(block, Grid):
+                docx_grid(document, block)
                 document.add_paragraph()
             else:
-                _docx_line(document, block, indent=True)
+                docx_line(document, block, indent=True)
     properties = document.core_properties
     properties.title = title
     properties.author = batch.organisation.name

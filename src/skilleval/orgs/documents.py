@@ -29,7 +29,7 @@ from reportlab.platypus import Flowable, Spacer
 from skilleval.catalog.models import Level
 from skilleval.core.errors import DomainError
 from skilleval.core.pdf import FRAME_WIDTH, build_pdf, grid_table, para, section_bar, text_box
-from skilleval.core.tabular import _safe_cell
+from skilleval.core.tabular import safe_cell
 
 from .models import (
     REQUIRED_MATERIALS,
@@ -447,7 +447,7 @@ class _FormSheet:
         column = 1
         lines = min_lines
         for value, span, kind in cells:
-            cell = self.sheet.cell(row=self.row, column=column, value=_safe_cell(value))
+            cell = self.sheet.cell(row=self.row, column=column, value=safe_cell(value))
             last = column + span - 1
             if span > 1:
                 self.sheet.merge_cells(start_row=self.row, start_column=column, end_row=self.row, end_column=last)

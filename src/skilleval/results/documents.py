@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from skilleval.batches.models import Application, Batch
-from skilleval.core.tabular import _safe_cell
+from skilleval.core.tabular import safe_cell
 
 from .models import Result
 
@@ -56,7 +56,7 @@ def _box(sheet, first_row: int, last_row: int, columns: int) -> None:
 
 
 def _merge(sheet, row: int, first: int, last: int, value, *, align=CENTRE) -> None:
-    cell = sheet.cell(row=row, column=first, value=_safe_cell(value))
+    cell = sheet.cell(row=row, column=first, value=safe_cell(value))
     cell.alignment = align
     if last > first:
         sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
@@ -128,7 +128,7 @@ def summary_table_xlsx(batch: Batch, *, filled_on: dt.date) -> bytes:
     totals = dict.fromkeys(SUMMARY_LEVEL_CODES, 0)
     for name, counts in rows.items():
         row += 1
-        sheet.cell(row=row, column=1, value=_safe_cell(name))
+        sheet.cell(row=row, column=1, value=safe_cell(name))
         for column, code in enumerate(SUMMARY_LEVEL_CODES, start=2):
             sheet.cell(row=row, column=column, value=counts.get(code, 0))
             totals[code] += counts.get(code, 0)
@@ -186,7 +186,7 @@ def certificate_table_xlsx(batch: Batch, *, certificates: Mapping[int, tuple[str
     for values in certificate_rows(batch, certificates):
         row += 1
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column, value=_safe_cell(value))
+            cell = sheet.cell(row=row, column=column, value=safe_cell(value))
             cell.number_format = "@"
     _box(sheet, CERTIFICATE_HEADER_ROW, row, width)
     for column, size in enumerate((10, 10, 22, 28, 16, 16, 14, 26, 12, 28, 28), start=1):
