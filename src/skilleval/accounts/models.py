@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from skilleval.core.crypto import ProtectedIdNumberField
 from skilleval.core.models import BaseModel
 from skilleval.core.validators import mask_id_number
 
@@ -105,7 +106,7 @@ class Person(BaseModel):
         FEMALE = "F", _("女")
 
     id_type = models.ForeignKey("catalog.IDType", verbose_name=_("证件类型"), on_delete=models.PROTECT)
-    id_number = models.CharField(_("证件号码"), max_length=40)
+    id_number = ProtectedIdNumberField(_("证件号码"), plain_length=40)
     name = models.CharField(_("姓名"), max_length=50)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))

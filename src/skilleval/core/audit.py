@@ -11,8 +11,11 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.utils.translation import gettext as _
 
+from .crypto import ProtectedIdNumberField
 from .models import AuditEvent
+from .validators import mask_id_number
 
 
 def _plain(value: Any) -> Any:
@@ -36,7 +39,10 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
     names = list(fields) if fields is not None else [
         f.attname for f in obj._meta.concrete_fields if f.name not in ("created_at", "updated_at")
     ]
-    return {name: _plain(getattr(obj, name)) for name in names}
+    protected = {f.attname for f in obj._meta.concrete_fields if isinstance(f, ProtectedIdNumberField)}
+    # The trail is append-only and kept for years: ID numbers go in masked, never in full.
+    return {name: mask_id_number(getattr(obj, name)) if name in protected else _plain(getattr(obj, name))
+            for name in names}
 
 
 def audit_record(
@@ -82,4 +88,26 @@ def audit_record(
         organisation_id=organisation_id,
         jurisdiction_id=jurisdiction_id,
         ip_address=ip_address,
+    )
+
+
+def personal_data_view_record(
+    *,
+    actor: Any,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    what: str,
+    why: str,
+    count: int = 1,
+    organisation_id: int | None = None,
+    jurisdiction_id: int | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Record that `actor` was shown full ID numbers: one event per page or export (not per
+    person), naming what was shown, how many people it covered and the ground for it."""
+    return audit_record(
+        actor=actor, action=AuditEvent.Action.PERSONAL_DATA_VIEW, obj=obj, object_type=object_type,
+        summary=_("%(what)s：%(n)d 人的完整证件号码（%(why)s）") % {"what": what, "n": count, "why": why},
+        after={"what": what, "why": why, "count": count},
+        organisation_id=organisation_id, jurisdiction_id=jurisdiction_id, ip_address=ip_address,
     )

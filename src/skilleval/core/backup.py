@@ -22,6 +22,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.db import transaction
 
+from .crypto import key_ring
 from .errors import DomainError
 
 FORMAT = 1
@@ -79,7 +80,8 @@ def backup_create(target: Path) -> dict:
             call_command("dumpdata", *[f"--exclude={e}" for e in EXCLUDED], natural_foreign=True,
                          natural_primary=False, indent=None, stdout=out)
         manifest = {"format": FORMAT, "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "engine": settings.DATABASES["default"]["ENGINE"], **data_summary()}
+                    "engine": settings.DATABASES["default"]["ENGINE"], "data_key": key_ring().current,
+                    **data_summary()}
         target.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(target, "w:gz") as archive:
             archive.add(data_file, arcname="database.json.gz")
@@ -116,6 +118,11 @@ def backup_restore(source: Path) -> dict:
         manifest = json.loads((Path(work) / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT:
             raise DomainError(f"备份格式版本 {manifest.get('format')} 不受支持。")
+        kid = manifest.get("data_key")
+        if kid and kid not in key_ring().ciphers:
+            # ID numbers travel encrypted: without the key they were written with, nothing can be read.
+            raise DomainError(f"备份中的证件号码用密钥 {kid} 加密，本机没有该密钥：请设置 SKILLEVAL_DATA_KEY"
+                              f"（或复制原机器的 data-keys 目录）后再恢复。")
         data = Path(work) / "load" / "skilleval-restore.json"
         data.parent.mkdir()
         with gzip.open(Path(work) / "database.json.gz", "rb") as packed, open(data, "wb") as plain:

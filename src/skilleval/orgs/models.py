@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from skilleval.core.crypto import ProtectedIdNumberField
 from skilleval.core.models import BaseModel
 from skilleval.core.validators import mask_id_number, validate_filing_number, validate_uscc
 
@@ -356,7 +357,7 @@ class StaffMember(BaseModel):
     application = models.ForeignKey(FilingApplication, on_delete=models.CASCADE, related_name="staff")
     role = models.CharField(_("类别"), max_length=12, choices=Role.choices)
     name = models.CharField(_("姓名"), max_length=50)
-    id_number = models.CharField(_("身份证号"), max_length=18)
+    id_number = ProtectedIdNumberField(_("身份证号"), plain_length=18)
     unit = models.CharField(_("所在单位"), max_length=100, blank=True)
     title = models.CharField(_("职务/职称/技能等级"), max_length=100, blank=True)
     education = models.CharField(_("学历"), max_length=30, blank=True)
