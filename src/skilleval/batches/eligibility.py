@@ -48,7 +48,7 @@ from django.utils.translation import gettext_lazy
 
 from skilleval.core.validators import parse_resident_id
 
-from .models import Application, Award, Education, EligibilityRule, HeldCertificate
+from .models import Application, Award, BatchKind, Education, EligibilityRule, HeldCertificate
 
 if TYPE_CHECKING:
     from skilleval.accounts.models import Person
@@ -496,12 +496,22 @@ def check_consistency(facts: CandidateFacts, *, min_age: int, on_date: dt.date) 
 
 
 def evaluate(candidate: CandidateFacts, *, occupation_id: int, level: int, rules: Sequence[RuleData],
-             min_age: int, on_date: dt.date, extra_reasons: Sequence[str] = ()) -> Verdict:
+             min_age: int, on_date: dt.date, extra_reasons: Sequence[str] = (),
+             kind: str = BatchKind.LEVEL) -> Verdict:
     """Pure: the verdict for these facts applying for `occupation_id` at level code `level`.
     `extra_reasons` are refusals found elsewhere (the database checks of
-    `evaluate_application`); like any reason, they make the verdict ineligible."""
+    `evaluate_application`); like any reason, they make the verdict ineligible.
+
+    A special vocational ability assessment (`kind` "special") has no level, so no level
+    rule, seniority or route applies [seed 004 (十): a skill unit open to whoever needs it
+    for employment]: only the consistency checks (minimum age, ID, dates) decide."""
     reasons, flags = check_consistency(candidate, min_age=min_age, on_date=on_date)
     reasons.extend(extra_reasons)
+    if kind == BatchKind.SPECIAL:
+        if reasons:
+            return Verdict(False, reasons=reasons, flags=flags)
+        return Verdict(True, route=Route.NORMAL.value, flags=flags, rule_label=_(
+            "专项职业能力考核：不设等级、工作年限和学历条件，年满%(min)d周岁") % {"min": min_age})
     if level not in LEVEL_NAMES:
         return Verdict(False, reasons=[*reasons, _("申报等级代码%(l)s不正确") % {"l": level}], flags=flags)
 
@@ -567,7 +577,7 @@ def evaluate_application(application: Application, *, on_date: dt.date | None = 
     on_date = on_date or batch.registration_closes or timezone.localdate()
     profile = batch.organisation.jurisdiction.policy_profile()
     occupation_id = row.item.occupation_id
-    level = row.item.level.code
+    level = row.item.level.code if row.item.level is not None else None
     facts = facts_from_application(row)
 
     extra: list[str] = []
@@ -583,7 +593,7 @@ def evaluate_application(application: Application, *, on_date: dt.date | None = 
         extra.append(_("已持有本职业该等级证书，不能重复申报"))
     return evaluate(facts, occupation_id=occupation_id, level=level if level is not None else 0,
                     rules=rules_for(occupation_id), min_age=profile.min_candidate_age, on_date=on_date,
-                    extra_reasons=extra)
+                    extra_reasons=extra, kind=batch.kind)
 
 
 __all__ = [

@@ -151,7 +151,7 @@ class _Clean:
 
 
 def _batch_items(batch: Batch) -> list[BatchItem]:
-    return list(batch.items.select_related("occupation", "work_type", "level").order_by(
+    return list(batch.items.select_related("occupation", "work_type", "level", "special_ability").order_by(
         "occupation__code", "work_type__code", "-level__code"))
 
 
@@ -175,7 +175,8 @@ def import_template_xlsx(batch: Batch) -> bytes:
         "出生日期": "1949-12-31",
         "申报职业编码": first.occupation.code if first else "6-18-01-01",
         "申报工种编码": first.work_type.code if first and first.work_type else "",
-        "申报等级": LEVEL_WORDS[first.level.code][0] if first and first.level.code in LEVEL_WORDS else "五级",
+        "申报等级": "" if batch.is_special_assessment else (
+            LEVEL_WORDS[first.level.code][0] if first and first.level and first.level.code in LEVEL_WORDS else "五级"),
         "现岗位职业编码": first.occupation.code if first else "6-18-01-01",
         "现从事岗位": first.occupation.name if first else "车工", "本职业年限": "3", "参加工作时间": "2015-07-01",
         "文化程度": "中专", "所学专业": f"{first.occupation.name if first else '车工'}相关专业", "毕业时间": "2015-06-30", "毕业院校类别": "技工学校",
@@ -221,11 +222,11 @@ def import_template_xlsx(batch: Batch) -> bytes:
     for cell in (*notes[notes.max_row - 1], *notes[notes.max_row]):
         cell.font = bold
     for item in items:
-        code = item.level.code
+        code = item.level.code if item.level else None
         work_type = item.work_type
         notes.append([item.occupation.code, item.occupation.name, work_type.code if work_type else "",
-                      work_type.name if work_type else "", code,
-                      _level_label(code), item.get_method_display()])
+                      work_type.name if work_type else "", code if code is not None else "",
+                      _level_label(code) if code is not None else item.level_label, item.get_method_display()])
     notes.append([])
     notes.append([_("各列填写要求")])
     notes.append(["列", "必填", "填写要求"])
@@ -364,8 +365,10 @@ class _Lookups:
         self.by_key: dict[tuple[str, str, int], BatchItem] = {}
         self.by_occupation_level: dict[tuple[str, int], list[BatchItem]] = {}
         self.levels_by_occupation: dict[str, set[int]] = {}
+        # A special ability assessment has one item and no level: every row applies for it.
+        self.special_item = next(iter(self.items.values()), None) if batch.is_special_assessment else None
         for item in self.items.values():
-            code, level = item.occupation.code, item.level.code or 0
+            code, level = item.occupation.code, (item.level.code if item.level else None) or 0
             wt = item.work_type.code if item.work_type else ""
             self.by_key[(code, wt, level)] = item
             self.by_occupation_level.setdefault((code, level), []).append(item)
@@ -407,6 +410,13 @@ def _item_for(row: dict[str, str], lookups: _Lookups, errors: _RowErrors) -> Bat
     code = row.get("申报职业编码", "").strip()
     level_text = row.get("申报等级", "").strip()
     wt_code = row.get("申报工种编码", "").strip()
+    special = lookups.special_item
+    if special is not None:  # no level to read; the occupation, when given, must be the ability's
+        if code and code != special.occupation.code:
+            errors.add("申报职业编码", _("本批次考核专项职业能力“%(a)s”（所属职业编码%(c)s），申报职业编码应留空或填写%(c)s。") % {
+                "a": special.special_ability.name if special.special_ability else "", "c": special.occupation.code})
+            return None
+        return special
     if not code:
         errors.add("申报职业编码", _("请填写申报职业编码。"))
     elif code not in lookups.levels_by_occupation:
@@ -683,8 +693,10 @@ def _write(*, actor: Actor, batch: Batch, clean: list[_Clean], report: ImportRep
                         organisation_id=batch.organisation_id)
         persons[key] = person
         new_persons.append(person)
-    Person.objects.bulk_create(new_persons, batch_size=_CHUNK)
-    if any(p.pk is None for p in new_persons):  # a backend that does not return keys
+    # Another organisation's import may be writing the same new person right now: its row
+    # wins (the insert waits for it, then skips), and the person is read back below.
+    Person.objects.bulk_create(new_persons, batch_size=_CHUNK, ignore_conflicts=True)
+    if any(p.pk is None for p in new_persons):  # skipped, or a backend that does not return keys
         persons.update(_persons({k for k, p in persons.items() if p.pk is None}))
 
     # Applications, with the engine's verdict computed before the insert.
@@ -758,12 +770,13 @@ class _Verdicts:
         self.on_date = batch.registration_closes or timezone.localdate()
         self.min_age = batch.organisation.jurisdiction.policy_profile().min_candidate_age
         self.rules: dict[int, list[Any]] = {}
+        self.kind = batch.kind
 
     def evaluate(self, checked: services.CheckedApplication, id_number: str) -> Any:
         engine = self.engine
         data = checked.data
         occupation_id = checked.item.occupation_id
-        level = checked.item.level.code
+        level = checked.item.level.code if checked.item.level else None
         if occupation_id not in self.rules:
             self.rules[occupation_id] = engine.rules_for(occupation_id)
         certificates = tuple(engine.CertificateFact(c["kind"], occupation_id, c["level"], c["issued_on"])
@@ -780,7 +793,8 @@ class _Verdicts:
                          for a in data.awards),
         )
         verdict = engine.evaluate(facts, occupation_id=occupation_id, level=level if level is not None else 0,
-                                  rules=self.rules[occupation_id], min_age=self.min_age, on_date=self.on_date)
+                                  rules=self.rules[occupation_id], min_age=self.min_age, on_date=self.on_date,
+                                  kind=self.kind)
         if level is not None and any(c.kind in engine.LEVEL_CERTIFICATE_KINDS and c.level == level
                                      for c in certificates):
             verdict = engine.Verdict(False, reasons=[*verdict.reasons, _("已持有本职业该等级证书，不能重复申报")],

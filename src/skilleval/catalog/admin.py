@@ -7,7 +7,7 @@ from skilleval.core.admin import AuditedAdmin
 from skilleval.core.errors import DomainError
 
 from .forms import CatalogImportForm
-from .models import IDType, Jurisdiction, Level, Occupation, PolicyProfile, WorkType
+from .models import IDType, Jurisdiction, Level, Occupation, PolicyProfile, SpecialAbility, WorkType
 from .services import catalog_import_start
 
 
@@ -67,3 +67,10 @@ class PolicyProfileAdmin(AuditedAdmin):
     list_display = ["name", "jurisdiction", "publicity_days", "publicity_day_kind", "plan_lead_workdays",
                     "min_examiners_per_occupation_level", "is_builtin"]
     readonly_fields = ["is_builtin"]
+
+
+@admin.register(SpecialAbility)
+class SpecialAbilityAdmin(AuditedAdmin):
+    list_display = ["code", "name", "occupation", "module", "pass_mark", "jurisdiction", "filed_on"]
+    list_filter = ["jurisdiction"]
+    search_fields = ["code", "name", "norm_title"]

@@ -79,6 +79,37 @@ class WorkType(BaseModel):
         return f"{self.code} {self.name}"
 
 
+class SpecialAbility(BaseModel):
+    """A special vocational ability (专项职业能力): the smallest employable skill unit
+    (最小技能单元/模块) of an occupation area, assessed against its norm (专项职业能力考核规范)
+    once a city-level HR authority has filed that norm [seed 004 (十)]. One module,
+    one pass mark; passing earns a proof of ability (专项职业能力证书), not a level."""
+
+    code = models.CharField(_("专项职业能力代码"), max_length=30, unique=True)
+    name = models.CharField(_("专项职业能力名称"), max_length=100)
+    occupation = models.ForeignKey(Occupation, verbose_name=_("所属职业"), on_delete=models.PROTECT,
+                                   related_name="special_abilities")
+    norm_title = models.CharField(_("考核规范名称"), max_length=200)
+    module = models.CharField(_("考核模块"), max_length=50, default="操作技能")
+    pass_mark = models.PositiveSmallIntegerField(_("合格分数线"), null=True, blank=True,
+                                                 help_text=_("留空按所在辖区政策参数的默认合格分数线"))
+    jurisdiction = models.ForeignKey("Jurisdiction", verbose_name=_("考核规范备案人社部门"), on_delete=models.PROTECT,
+                                     related_name="special_abilities")
+    filed_on = models.DateField(_("考核规范备案日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("专项职业能力")
+        verbose_name_plural = _("专项职业能力")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(name="special_ability_pass_mark_range",
+                                   condition=models.Q(pass_mark__isnull=True) | models.Q(pass_mark__lte=100)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class Jurisdiction(BaseModel):
     class Level(models.TextChoices):
         PROVINCE = "province", _("省级")
@@ -166,6 +197,9 @@ class PolicyProfile(BaseModel):
     video_retention_years = models.PositiveSmallIntegerField(_("考试录像保存（年）"), default=1)
     paper_retention_years = models.PositiveSmallIntegerField(_("纸质档案保存（年）"), default=3)
     electronic_retention_years = models.PositiveSmallIntegerField(_("电子档案保存（年）"), default=5)
+    applicant_data_retention_years = models.PositiveSmallIntegerField(
+        _("未获证考生个人信息保存（年）"), default=5,
+        help_text=_("自批次评价结束之日起算；期满后未获证书的报名记录去除个人信息（统计数量保留）。不应短于电子档案保存期"))
     inspection_min_percent = models.PositiveSmallIntegerField(_("随机抽查场次不低于（%）"), default=30)
     inactivity_months = models.PositiveSmallIntegerField(_("连续未开展评价终止备案（月）"), default=12)
     min_candidate_age = models.PositiveSmallIntegerField(_("考生最低年龄（周岁）"), default=16)
