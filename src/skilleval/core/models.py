@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,6 +48,8 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", _("退出")
         LOCKED = "locked", _("账号锁定")
         PASSWORD = "password", _("修改密码")
+        PERSONAL_DATA_VIEW = "personal_data.view", _("查看完整证件号码")
+        PERSONAL_DATA_PURGE = "personal_data.purge", _("个人信息到期清除")
 
     occurred_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     # PROTECT: a user who appears in the trail is deactivated, never deleted.
@@ -157,11 +160,19 @@ class Job(BaseModel):
     jurisdiction_id = models.BigIntegerField(_("辖区"), null=True, blank=True, db_index=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # The last sign of life: queued, started, progress. An open job silent for too long was
+    # abandoned (its worker died, its message was lost) and is failed (core/jobs.py).
+    heartbeat_at = models.DateTimeField(_("最近活动时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("后台任务")
         verbose_name_plural = _("后台任务")
         ordering = ["-created_at"]
+        indexes = [
+            # Only the open jobs, for the sweep of abandoned ones: stays as small as the queue.
+            models.Index(fields=["heartbeat_at"], name="core_job_open_heartbeat",
+                         condition=models.Q(status__in=["pending", "running"])),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -2,7 +2,10 @@
 registers its own with `@daily("<app>.<what>")` in its `tasks.py`; Celery beat runs
 them every morning (`core.daily`, settings.CELERY_BEAT_SCHEDULE) and the `daily`
 command runs them where there is no beat (the embedded default, cron). A job must be
-safe to run twice on one day: reminders go through `notify_once`."""
+safe to run twice on one day: reminders go through `notify_once`.
+
+Beat also fails abandoned background jobs every 10 minutes (`core.jobs_abandoned`); the
+daily run does it too, for deployments without beat."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+
+from .jobs import jobs_abandoned_fail
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +55,14 @@ def daily_run(today: dt.date | None = None, only: str | None = None) -> dict[str
 @shared_task(name="core.daily")
 def daily_task() -> dict[str, int | str]:
     return daily_run()
+
+
+@daily("core.jobs_abandoned")
+def abandoned_jobs_fail(today: dt.date) -> int:
+    return jobs_abandoned_fail()
+
+
+@shared_task(name="core.jobs_abandoned")
+def jobs_abandoned_task() -> int:
+    """Fail the background jobs that stopped showing signs of life (settings.CELERY_BEAT_SCHEDULE)."""
+    return jobs_abandoned_fail()
