@@ -33,6 +33,8 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
+from skilleval.core.crypto import new_key_entry
+
 Benchmark = Callable[[Any], list[dict]]
 
 BENCHMARKS: dict[str, Benchmark] = {}
@@ -55,20 +57,19 @@ HOST = "127.0.0.1"
 HEALTH_PATH = "/healthz"
 STARTUP_TIMEOUT = 30.0
 
-# Two gthread workers with four threads each. The machine has two cores and the
-# load generator needs CPU too, so more processes than cores (the usual 2n+1)
-# would only add context switches and memory. gthread rather than sync because
-# sync workers do not support keep-alive; the threads let a worker overlap the
-# socket I/O of several connections while the GIL serialises the Python work.
-# No --preload: the master then stays a small arbiter and only the workers load
-# Django, as in a default deployment. The control socket (gunicorn >= 24) is off
-# so parallel runs do not fight over ~/.gunicorn/gunicorn.ctl.
+# The production settings (skilleval.config.gunicorn_conf: gthread, keep-alive 5 s, the
+# GIL switch interval 0.5 ms in each worker) with two workers of four threads each, fixed
+# here so figures compare across machines. The machine has two cores and the load
+# generator needs CPU too, so more processes than cores (the usual 2n+1) would only add
+# context switches and memory. gthread rather than sync because sync workers do not
+# support keep-alive; the threads let a worker overlap the waits of several connections
+# while the GIL serialises the Python work. No --preload: the master then stays a small
+# arbiter and only the workers load Django, as in a default deployment. The control
+# socket (gunicorn >= 24) is off so parallel runs do not fight over ~/.gunicorn/gunicorn.ctl.
 GUNICORN_ARGS = [
+    "--config", "python:skilleval.config.gunicorn_conf",
     "--workers", "2",
-    "--worker-class", "gthread",
     "--threads", "4",
-    "--keep-alive", "5",
-    "--graceful-timeout", "5",
     "--log-level", "warning",
     "--no-control-socket",
 ]
@@ -111,6 +112,8 @@ def production_env(var_dir: Path) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "skilleval.config.settings.base",
         "SKILLEVAL_ENV": "production",
         "SKILLEVAL_SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters
+        # Production requires the ID-number key from the environment (core/crypto.py).
+        "SKILLEVAL_DATA_KEY": os.environ.get("SKILLEVAL_DATA_KEY") or new_key_entry(),
         "SKILLEVAL_SSL_REDIRECT": "false",
         "SKILLEVAL_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SKILLEVAL_VAR_DIR": str(var_dir),
@@ -253,3 +256,6 @@ def run_loadgen(url: str, options) -> dict:
         return json.loads(completed.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         raise CommandError(f"无法解析压测进程的输出：{completed.stdout!r}") from None
+
+
+from . import bench_pages  # noqa: E402,F401  (registers page_times)
