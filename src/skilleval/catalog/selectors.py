@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.db.models import Count, Q, QuerySet
 
 from .models import IDType, Jurisdiction, Level, Occupation, PolicyProfile, WorkType
@@ -35,3 +37,20 @@ def jurisdictions_all() -> QuerySet[Jurisdiction]:
 
 def profiles_all() -> QuerySet[PolicyProfile]:
     return PolicyProfile.objects.select_related("jurisdiction").order_by("key")
+
+
+def policy_profiles_in_force() -> Callable[[Jurisdiction], PolicyProfile]:
+    """`Jurisdiction.policy_profile()` for many jurisdictions with one query (a list page
+    over hundreds of organisations): the jurisdiction's own profile, else its province's,
+    else the national default."""
+    profiles = list(PolicyProfile.objects.all())
+    by_jurisdiction: dict[int | None, PolicyProfile] = {p.jurisdiction_id: p for p in profiles if p.jurisdiction_id}
+    national = next((p for p in profiles if p.key == PolicyProfile.NATIONAL_DEFAULT_KEY), None)
+
+    def in_force(jurisdiction: Jurisdiction) -> PolicyProfile:
+        profile = by_jurisdiction.get(jurisdiction.pk) or national
+        if jurisdiction.pk not in by_jurisdiction and jurisdiction.parent_id in by_jurisdiction:
+            profile = by_jurisdiction[jurisdiction.parent_id]
+        return profile if profile is not None else jurisdiction.policy_profile()
+
+    return in_force

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from skilleval.accounts.access import Actor, get_scoped_or_404, scope
 from skilleval.catalog.models import Jurisdiction
+from skilleval.catalog.selectors import policy_profiles_in_force
 
 from .models import Attachment, FilingApplication, Organisation, Sanction, ScopeItem
 
@@ -120,8 +121,9 @@ def organisations_flagged(actor: Actor, *, today: dt.date | None = None) -> dict
     filed = list(organisations_visible_to(actor).filter(status=Organisation.Status.FILED))
     inactive, expiring = [], []
     warning = dt.timedelta(days=settings.SKILLEVAL_FILING_EXPIRY_WARNING_DAYS)
+    profile_in_force = policy_profiles_in_force()  # one query, not one per organisation
     for organisation in filed:
-        profile = organisation.jurisdiction.policy_profile()
+        profile = profile_in_force(organisation.jurisdiction)
         since = organisation.last_evaluation_on or organisation.filed_at
         if since is not None and _months_between(since, today) > profile.inactivity_months:
             inactive.append(organisation)

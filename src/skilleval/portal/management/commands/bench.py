@@ -8,6 +8,19 @@ from django.utils.module_loading import module_has_submodule
 
 from skilleval.portal.bench import BENCHMARKS
 
+# Every line carries these keys, in this order (issue 9); null where a figure does not apply.
+KEYS = ("name", "size", "seconds", "per_second", "p50_ms", "p99_ms", "peak_mb")
+
+
+def normalise(result: dict) -> dict:
+    """The result with every key of KEYS first: a missing rate is size / seconds, a
+    missing latency or memory figure is null; the benchmark's other figures follow."""
+    line = {key: result.get(key) for key in KEYS}
+    if line["per_second"] is None and isinstance(line["size"], int | float) and line["seconds"]:
+        line["per_second"] = round(line["size"] / line["seconds"], 1)
+    line.update((key, value) for key, value in result.items() if key not in KEYS)
+    return line
+
 
 def discover_benchmarks() -> None:
     """Import `<app>.bench` for every skilleval app so its benchmarks register."""
@@ -49,5 +62,5 @@ class Command(BaseCommand):
         for name in names:
             self.stderr.write(f"运行基准测试：{name}")
             for result in BENCHMARKS[name](bench_options):
-                self.stdout.write(json.dumps(result, ensure_ascii=False))
+                self.stdout.write(json.dumps(normalise(result), ensure_ascii=False))
                 self.stdout.flush()
