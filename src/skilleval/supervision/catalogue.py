@@ -3,11 +3,11 @@ seed's order, each with its retention kind (paper, electronic or video: the year
 the jurisdiction's policy profile) and a provider that gathers the category's items from
 the records the other apps keep, and the files an export writes for it.
 
-Providers only read. A category with nothing recorded yet gives no items, and the
-catalogue shows it as "本类材料暂无记录" rather than leaving it out. Parts other apps are
-still building (publicity, practical score sheets, exam-day forms, the certificate app's
-issue roster) are read through the contract that exists today (results.Result and
-results.Report); see `PENDING_SOURCES` for what is to be wired up when they land."""
+Providers only read, through the other apps' own document functions where one exists
+(sign-in sheets and exam-day forms from exams/documents_examday.py, papers from
+exams/documents.py, the certificate information table from results/documents.py). A
+category with nothing recorded yet gives no items, and the catalogue shows it as
+"本类材料暂无记录" rather than leaving it out."""
 
 from __future__ import annotations
 
@@ -26,21 +26,20 @@ from django.utils.translation import gettext_lazy
 from skilleval.batches.models import Application, Batch
 from skilleval.catalog.models import PolicyProfile
 from skilleval.core.tabular import write_xlsx
-from skilleval.exams.models import Attempt, AttemptLog, ExamSession, SessionMedia, SessionRecord
-from skilleval.results.models import Report, Result
+from skilleval.exams.models import (
+    Attempt,
+    AttemptLog,
+    ExamIncident,
+    ExamSession,
+    Paper,
+    SessionMedia,
+    SessionRecord,
+)
+from skilleval.results.models import Objection, Publicity, Report, Result, ScoreSheet
 
 from .models import Category, Inspection, Medium, SupervisorVisit
 
 EMPTY = gettext_lazy("本类材料暂无记录")
-
-# Categories whose full source another app is still building: what the lead wires up later.
-PENDING_SOURCES = {
-    Category.SIGN_IN: gettext_lazy("考试当天的签到表（exams/documents_examday.py）"),
-    Category.REVIEW: gettext_lazy("综合评审记录与评审表（results 评分表）"),
-    Category.SCORE_SHEETS: gettext_lazy("考评员评分表（results 评分表）"),
-    Category.PUBLICITY: gettext_lazy("公示文件与异议处理记录（results 公示）"),
-    Category.ISSUE_ROSTER: gettext_lazy("证书发放名册（certificates）"),
-}
 
 
 @dataclass(frozen=True)
@@ -196,29 +195,74 @@ def registration(batch: Batch) -> Gathered:
     return Gathered(items, files)
 
 
+# Exam-day forms that belong with the sign-in sheets (the supervisor's checklist and the
+# quality form go to 督导情况反馈).
+DAY_RECORDS = (SessionRecord.Kind.PRE_EXAM_MEETING, SessionRecord.Kind.PAPER_RECEIPT, SessionRecord.Kind.PAPER_SEALING)
+SUPERVISION_RECORDS = (SessionRecord.Kind.SUPERVISOR_CHECKLIST, SessionRecord.Kind.QUALITY_FORM)
+
+
+def _record_files(records: list[SessionRecord], folder: str) -> list[File]:
+    """Each exam-day form as the exams app prints it."""
+    from skilleval.exams.documents_examday import record_pdf
+    from skilleval.exams.services.examday import record_rows
+
+    def producer(record: SessionRecord) -> Callable[[], bytes]:
+        return lambda: record_pdf(record, record_rows(record), record.get_kind_display())
+
+    return [File(f"{folder}/{_safe_name(f'{r.session.name}-{r.get_kind_display()}-{r.pk}')}.pdf", producer(r))
+            for r in records]
+
+
 def sign_in(batch: Batch) -> Gathered:
+    from skilleval.exams.documents_examday import sign_in_sheet_pdf
+
     attempts = list(Attempt.objects.filter(session__batch=batch).select_related("session", "room", "application")
                     .order_by("session__starts_at", "session_id", "ticket_number"))
-    if not attempts:
-        return Gathered()
+    records = list(SessionRecord.objects.filter(session__batch=batch, kind__in=DAY_RECORDS)
+                   .select_related("session__batch__organisation", "room__site", "recorded_by")
+                   .order_by("session__starts_at", "recorded_at", "pk"))
+    incidents = list(ExamIncident.objects.filter(session__batch=batch).select_related("session", "attempt")
+                     .order_by("occurred_at", "pk"))
     per_session: dict[int, list[Attempt]] = {}
     for attempt in attempts:
         per_session.setdefault(attempt.session_id, []).append(attempt)
-    items = []
+    items, files = [], []
     for rows in per_session.values():
         session = rows[0].session
         signed = sum(1 for a in rows if a.checked_in_at)
-        items.append(Item(_("签到记录：%(s)s") % {"s": session.name},
+        items.append(Item(_("签到表：%(s)s") % {"s": session.name},
                           _("%(t)s，应到 %(n)d 人，签到 %(k)d 人") % {"t": _d(session.starts_at), "n": len(rows), "k": signed}))
+        files.append(File(f"签到表/{_safe_name(session.name)}-{session.pk}.pdf",
+                          (lambda s: lambda: sign_in_sheet_pdf(s))(session)))
+    for record in records:
+        items.append(Item(_("%(k)s：%(s)s") % {"k": record.get_kind_display(), "s": record.session.name},
+                          _d(record.recorded_at)))
+    files += _record_files(records, "考务记录")
+    if incidents:
+        kinds = Counter(i.get_kind_display() for i in incidents)
+        items.append(Item(_("考场情况记录（违纪违规、突发事件）"), "，".join(f"{k} {n}" for k, n in kinds.items()),
+                          len(incidents)))
+    if not items:
+        return Gathered()
+    if attempts:
+        def sheet() -> bytes:
+            rows = [[a.session.name, a.ticket_number, a.application.name, str(a.room or ""), a.seat or "",
+                     _d(a.checked_in_at), a.get_check_in_method_display() if a.check_in_method else "",
+                     a.get_status_display()] for a in attempts]
+            return write_xlsx(["场次", "准考证号", "姓名", "考场", "座位号", "签到时间", "身份核验方式", "状态"], rows,
+                              title="签到记录")
 
-    def sheet() -> bytes:
-        rows = [[a.session.name, a.ticket_number, a.application.name, str(a.room or ""), a.seat or "",
-                 _d(a.checked_in_at), a.get_check_in_method_display() if a.check_in_method else "",
-                 a.get_status_display()] for a in attempts]
-        return write_xlsx(["场次", "准考证号", "姓名", "考场", "座位号", "签到时间", "身份核验方式", "状态"], rows,
-                          title="签到记录")
+        files.append(File(_("现场签到记录.xlsx"), sheet))
+    if incidents:
+        def incident_sheet() -> bytes:
+            rows = [[i.session.name, i.get_kind_display(), i.category, i.attempt.ticket_number if i.attempt else "",
+                     _d(i.occurred_at), i.description, i.get_handling_display() if i.handling else "",
+                     i.handling_note] for i in incidents]
+            return write_xlsx(["场次", "类别", "情形", "准考证号", "发生时间", "经过", "处理", "处理说明"], rows,
+                              title="考场情况记录")
 
-    return Gathered(items, [File(_("现场签到记录.xlsx"), sheet)])
+        files.append(File(_("考场情况记录.xlsx"), incident_sheet))
+    return Gathered(items, files)
 
 
 def cbt_log(batch: Batch) -> Gathered:
@@ -237,6 +281,18 @@ def cbt_log(batch: Batch) -> Gathered:
         return write_xlsx(["场次", "准考证号", "姓名", "事件", "时间", "IP 地址", "说明"], rows, title="机考操作记录")
 
     return Gathered(items, [File(_("智能化考试过程操作记录.xlsx"), sheet)])
+
+
+def _paper_files(papers: list[Paper]) -> list[File]:
+    """Each paper used and its answer key, as the exams app prints them."""
+    from skilleval.exams.documents import answer_key_pdf, paper_pdf
+
+    files = []
+    for paper in papers:
+        stem = _safe_name(f"{paper.blueprint.name}-{paper.variant or paper.pk}-{paper.pk}")
+        files.append(File(f"试卷/{stem}.pdf", (lambda p: lambda: paper_pdf(p))(paper)))
+        files.append(File(f"试卷/{stem}-标准答案.pdf", (lambda p: lambda: answer_key_pdf(p))(paper)))
+    return files
 
 
 def papers(batch: Batch) -> Gathered:
@@ -263,38 +319,80 @@ def papers(batch: Batch) -> Gathered:
     def sheet() -> bytes:
         return write_xlsx(["场次", "类别", "组卷方案/试题", "卷别", "随机种子", "总分", "使用人数"], rows, title="试卷清单")
 
-    return Gathered(items, [File(_("考核试卷清单（试卷内容存于保密题库，可凭组卷方案和种子复现）.xlsx"), sheet)])
+    used_papers = list(Paper.objects.filter(attempts__session__batch=batch).distinct().select_related("blueprint")
+                       .order_by("pk"))
+    return Gathered(items, [File(_("考核试卷清单.xlsx"), sheet), *_paper_files(used_papers)])
+
+
+SHEET_HEADERS = ["场次", "评分表", "准考证号", "姓名", "考评员", "分项得分", "合计", "合成规则", "考评组合成得分", "状态",
+                 "组长签字时间", "更正记录"]
+
+
+def _score_sheet_file(batch: Batch, kinds: tuple[str, ...], name: str) -> tuple[list[Item], list[File]]:
+    """The batch's score sheets of `kinds` (评分记录表): one catalogue line per session, and
+    one XLSX row per examiner's entry, with the sheet's combined score and its corrections."""
+    sheets = list(ScoreSheet.objects.filter(batch=batch, kind__in=kinds)
+                  .select_related("attempt__session", "attempt__application", "signed_off_by")
+                  .prefetch_related("entries__examiner", "entries__changes")
+                  .order_by("attempt__session__starts_at", "attempt__session_id", "attempt__ticket_number"))
+    if not sheets:
+        return [], []
+    per_session: dict[int, list[ScoreSheet]] = {}
+    for sheet in sheets:
+        per_session.setdefault(sheet.attempt.session_id, []).append(sheet)
+    items = []
+    for group in per_session.values():
+        locked = sum(1 for s in group if s.is_locked)
+        items.append(Item(_("%(k)s：%(s)s") % {"k": group[0].get_kind_display(), "s": group[0].attempt.session.name},
+                          _("%(n)d 份，组长签字锁定 %(l)d 份") % {"n": len(group), "l": locked}, len(group)))
+
+    def workbook() -> bytes:
+        rows = []
+        for sheet in sheets:
+            attempt = sheet.attempt
+            head = [attempt.session.name, sheet.get_kind_display(), attempt.ticket_number, attempt.application.name]
+            tail = [sheet.get_panel_rule_display() if sheet.panel_rule else "", sheet.combined_score,
+                    sheet.get_status_display(), _d(sheet.signed_off_at)]
+            for entry in sheet.entries.all():
+                scores = "；".join(f"{s.get('item', '')} {s.get('score', '')}/{s.get('points', '')}"
+                                  for s in entry.scores or [] if isinstance(s, dict))
+                changes = "；".join(f"{c.before_total}→{c.after_total}（{c.get_status_display()}：{c.reason}）"
+                                   for c in entry.changes.all())
+                rows.append([*head, entry.examiner.name, scores, entry.total, *tail, changes])
+            if not sheet.entries.all():
+                rows.append([*head, "", "", "", *tail, ""])
+        return write_xlsx(SHEET_HEADERS, rows, title=name)
+
+    return items, [File(f"{name}.xlsx", workbook)]
 
 
 def review(batch: Batch) -> Gathered:
     items = [Item(_("综合评审：%(s)s") % {"s": s.name}, _d(s.starts_at)) for s in _sessions(batch)
              if s.kind == ExamSession.Kind.REVIEW]
+    sheet_items, files = _score_sheet_file(batch, (ScoreSheet.Kind.REVIEW,), _("综合评审评分表"))
+    items += sheet_items
     scored = Result.objects.filter(batch=batch, review_score__isnull=False).count()
     if scored:
         items.append(Item(_("综合评审/业绩评审成绩"), _("%(n)d 人") % {"n": scored}, scored))
-    return Gathered(items)
+    return Gathered(items, files)
 
 
 def score_sheets(batch: Batch) -> Gathered:
     confirmed = list(Attempt.objects.filter(session__batch=batch, confirmed_at__isnull=False)
                      .select_related("session", "application", "confirmed_by").order_by("session_id", "ticket_number"))
-    practical = Result.objects.filter(batch=batch, practical_score__isnull=False).count()
-    items = []
+    items, files = _score_sheet_file(batch, (ScoreSheet.Kind.PRACTICAL, ScoreSheet.Kind.THEORY_PAPER), _("考评员评分表"))
     if confirmed:
         items.append(Item(_("机考成绩（阅卷复核确认）"), _("%(n)d 人") % {"n": len(confirmed)}, len(confirmed)))
-    if practical:
-        items.append(Item(_("操作技能考核成绩"), _("%(n)d 人") % {"n": practical}, practical))
-    if not items:
-        return Gathered()
 
-    def sheet() -> bytes:
-        rows = [[a.session.name, a.ticket_number, a.application.name, a.objective_score, a.subjective_score,
-                 a.total_score, _d(a.confirmed_at), a.confirmed_by.get_full_name() if a.confirmed_by else ""]
-                for a in confirmed]
-        return write_xlsx(["场次", "准考证号", "姓名", "客观题得分", "主观题得分", "总分", "确认时间", "确认人"], rows,
-                          title="机考成绩")
+        def sheet() -> bytes:
+            rows = [[a.session.name, a.ticket_number, a.application.name, a.objective_score, a.subjective_score,
+                     a.total_score, _d(a.confirmed_at), a.confirmed_by.get_full_name() if a.confirmed_by else ""]
+                    for a in confirmed]
+            return write_xlsx(["场次", "准考证号", "姓名", "客观题得分", "主观题得分", "总分", "确认时间", "确认人"], rows,
+                              title="机考成绩")
 
-    return Gathered(items, [File(_("机考成绩表.xlsx"), sheet)] if confirmed else [])
+        files.append(File(_("机考成绩表.xlsx"), sheet))
+    return Gathered(items, files)
 
 
 def score_summary(batch: Batch) -> Gathered:
@@ -324,21 +422,23 @@ def score_summary(batch: Batch) -> Gathered:
 
 
 def supervision(batch: Batch) -> Gathered:
+    """The organisation's own supervision forms, the authority's supervisor reports and the
+    published random inspections of the batch's sessions, with their on-site photos."""
     items = []
-    records = (SessionRecord.objects.filter(session__batch=batch, kind__in=(SessionRecord.Kind.SUPERVISOR_CHECKLIST,
-                                                                            SessionRecord.Kind.QUALITY_FORM))
-               .select_related("session").order_by("recorded_at"))
+    records = list(SessionRecord.objects.filter(session__batch=batch, kind__in=SUPERVISION_RECORDS)
+                   .select_related("session__batch__organisation", "room__site", "recorded_by")
+                   .order_by("recorded_at", "pk"))
     for record in records:
         items.append(Item(_("内部督导：%(k)s（%(s)s）") % {"k": record.get_kind_display(), "s": record.session.name},
                           _d(record.recorded_at)))
-    visits = (SupervisorVisit.objects.filter(batch=batch, status=SupervisorVisit.Status.REPORTED)
-              .select_related("jurisdiction").order_by("planned_on", "pk"))
+    visits = list(SupervisorVisit.objects.filter(batch=batch, status=SupervisorVisit.Status.REPORTED)
+                  .select_related("jurisdiction").order_by("planned_on", "pk"))
     for visit in visits:
         items.append(Item(_("人社部门督导报告：%(s)s") % {"s": visit.get_step_display()},
                           _("%(d)s，%(j)s；%(r)s") % {"d": _d(visit.planned_on), "j": visit.jurisdiction.authority_name
                                                      or visit.jurisdiction.name, "r": visit.report[:120]}))
-    inspections = (Inspection.objects.filter(session__batch=batch, status=Inspection.Status.PUBLISHED)
-                   .select_related("session").order_by("inspected_at"))
+    inspections = list(Inspection.objects.filter(session__batch=batch, status=Inspection.Status.PUBLISHED)
+                       .select_related("session").prefetch_related("photos").order_by("inspected_at", "pk"))
     for inspection in inspections:
         items.append(Item(_("双随机现场抽查：%(s)s") % {"s": inspection.session.name},
                           _("%(d)s，结论：%(c)s") % {"d": _d(inspection.inspected_at),
@@ -350,14 +450,57 @@ def supervision(batch: Batch) -> Gathered:
         rows = [[item.title, item.detail] for item in items]
         rows += [[_("人社部门督导报告全文：%(s)s") % {"s": v.get_step_display()}, f"{v.report}\n{v.issues}".strip()]
                  for v in visits]
+        rows += [[_("现场抽查情况及整改要求：%(s)s") % {"s": i.session.name},
+                  "\n".join(t for t in (i.findings, i.rectification_demand,
+                                        _("整改期限 %(d)s") % {"d": _d(i.rectification_deadline)}
+                                        if i.rectification_deadline else "") if t)]
+                 for i in inspections]
         return write_xlsx(["材料", "说明"], rows, title="督导情况反馈")
 
-    return Gathered(items, [File(_("督导情况反馈.xlsx"), sheet)])
+    files = [File(_("督导情况反馈.xlsx"), sheet), *_record_files(records, "内部督导")]
+    for inspection in inspections:
+        for photo in inspection.photos.all():
+            files.append(_stored_file(photo.file, f"抽查照片/{photo.pk}-{_safe_name(photo.original_name)}"))
+    return Gathered(items, files)
 
 
 def publicity(batch: Batch) -> Gathered:
-    # The publicity notice and objections live in the results app (being built): wired up later.
-    return Gathered()
+    """The publicity notice with its list, and every objection with the committee's decision."""
+    from skilleval.results.selectors import publicity_list
+
+    notice = Publicity.objects.filter(batch=batch).select_related("published_by").first()
+    if notice is None:
+        return Gathered()
+    listed = list(publicity_list(batch))
+    objections = list(Objection.objects.filter(batch=batch).select_related("result__application", "raised_by")
+                      .order_by("raised_on", "pk"))
+    items = [Item(_("结果公示"), _("%(s)s 至 %(e)s（%(n)d 天），%(st)s") % {
+        "s": _d(notice.starts_on), "e": _d(notice.ends_on), "n": notice.days, "st": notice.get_status_display()}),
+        Item(_("公示名单"), _("%(n)d 人，合格 %(p)d 人") % {"n": len(listed), "p": sum(1 for r in listed if r.passed)})]
+    for objection in objections:
+        about = objection.result.application.name if objection.result else _("公示结果")
+        items.append(Item(_("公示异议：%(a)s") % {"a": about}, _("%(d)s 提出，%(s)s") % {
+            "d": _d(objection.raised_on), "s": objection.get_status_display()}))
+
+    def notice_sheet() -> bytes:
+        from skilleval.results.documents import work_type_label
+
+        rows = [[r.application.number, r.application.name, r.application.item.occupation.name,
+                 work_type_label(r.application), str(r.application.item.level), r.total_score, r.outcome_label]
+                for r in listed]
+        return write_xlsx(["报名号", "姓名", "职业", "工种", "等级", "综合成绩", "结果"], rows, title="公示名单")
+
+    files = [File(_("结果公示名单.xlsx"), notice_sheet)]
+    if objections:
+        def objection_sheet() -> bytes:
+            rows = [[o.raised_on, o.result.application.name if o.result else "", o.text, o.get_status_display(),
+                     o.decision, _d(o.decided_at), str(o.result_before or ""), str(o.result_after or "")]
+                    for o in objections]
+            return write_xlsx(["提出日期", "涉及考生", "异议内容", "处理结论", "调查情况及处理决定", "处理时间",
+                               "处理前成绩", "处理后成绩"], rows, title="异议处理记录")
+
+        files.append(File(_("公示异议处理记录.xlsx"), objection_sheet))
+    return Gathered(items, files)
 
 
 def media(batch: Batch) -> Gathered:
@@ -379,9 +522,26 @@ def media(batch: Batch) -> Gathered:
 
 
 def issue_roster(batch: Batch) -> Gathered:
-    # Until the certificates app lands, the certificate information table of the batch's
-    # accepted report (证书信息表, BB att.6) is its issue roster.
+    """The certificates issued for the batch (发证名册): the certificate information table
+    with the numbers and issue dates filled in; and the table of each accepted report."""
+    from skilleval.certificates.models import Certificate
+    from skilleval.results.documents import certificate_table_xlsx
+
+    certificates = list(Certificate.objects.filter(batch=batch).order_by("number")
+                        .values("result__application_id", "number", "issued_on", "status"))
     items, files = [], []
+    if certificates:
+        days = sorted({c["issued_on"] for c in certificates})
+        revoked = sum(1 for c in certificates if c["status"] == Certificate.Status.REVOKED)
+        detail = _("发证日期 %(f)s%(l)s，证书编号 %(a)s 至 %(b)s") % {
+            "f": _d(days[0]), "l": f" 至 {_d(days[-1])}" if len(days) > 1 else "", "a": certificates[0]["number"],
+            "b": certificates[-1]["number"]}
+        if revoked:
+            detail += _("；其中已撤销 %(n)d 份") % {"n": revoked}
+        items.append(Item(_("证书发放名册"), detail, len(certificates)))
+        numbers = {c["result__application_id"]: (c["number"], c["issued_on"]) for c in certificates
+                   if c["result__application_id"]}
+        files.append(File(_("证书发放名册.xlsx"), lambda: certificate_table_xlsx(batch, certificates=numbers)))
     for report in Report.objects.filter(batch=batch, status=Report.Status.ACCEPTED).order_by("version"):
         items.append(Item(_("证书信息表（结果报备第%(v)d版，人社部门已接收）") % {"v": report.version},
                           _d(report.decided_at)))

@@ -7,7 +7,10 @@ the real services:
 - Hefei: a batch of 合肥华晟 evaluated about fourteen months ago, with a review session, its
   video, results and an accepted report, filed in its archive; the video category (kept one
   year) destroyed through the ledger; authority supervisors sent to two batches (one reported);
-  the annual evaluation of that year with 合肥华晟 a model organisation;
+  the annual evaluation of that year with 合肥华晟 a model organisation; and the archive of the
+  results demo's accepted batch (certificates issued), with its exam-day forms, photo and
+  video and a supervisor's report added through the services, filed with every category
+  holding its records but the computer-based exam's log (that batch's theory was on paper);
 - Huangshi: a second organisation (黄石华新机电, login hx_admin) filed and evaluated, and the
   city's talent goal (33万 skill talents, 11.5万 high-skill [HS 一]) with its baseline.
 
@@ -206,6 +209,7 @@ def _hefei(today: dt.date) -> None:
     inspections.visit_report(actor=hf, visit=visit,
                              report="综合评审按考核方案进行，3名考评员独立评分，评审记录完整，录像正常。",
                              issues="评审材料目录未编页码，已要求归档时补齐。")
+    _lifecycle_archive(hs, hf, pool)
     filed = Batch.objects.filter(organisation=huasheng, status=Batch.Status.PLAN_FILED).first()
     if filed is not None:
         inspections.visit_dispatch(actor=hf, batch=filed, step="theory", planned_on=filed.first_exam_date,
@@ -232,6 +236,75 @@ def _hefei(today: dt.date) -> None:
             evaluation.evaluation_grade(actor=hf, evaluation=row, grade="fail",
                                         remarks="连续一年以上未开展评价，已约谈并终止备案。")
         evaluation.evaluation_finalise(actor=hf, evaluation=row)
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 200), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _lifecycle_archive(hs: Actor, hf: Actor, pool: list) -> None:
+    """The archive of the results demo's accepted batch of 合肥华晟 (scored, published,
+    reported, certificates issued): its exam-day forms (dated on the day), the practical's
+    video and a photo, the authority supervisor's report, then filed, so every category of
+    the catalogue holds its records (but the computer-based exam's operation log: this
+    batch's theory exam was written on paper)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from skilleval.certificates.models import Certificate
+    from skilleval.exams.services import examday
+
+    batch = (Batch.objects.filter(pk__in=Certificate.objects.filter(batch__organisation=hs.organisation_id)
+                                  .values("batch_id")).order_by("first_exam_date").first())
+    if batch is None or hasattr(batch, "archive"):
+        return
+    sessions = {s.kind: s for s in ExamSession.objects.filter(batch=batch)}
+    theory, practical = sessions.get(ExamSession.Kind.THEORY_PAPER), sessions.get(ExamSession.Kind.PRACTICAL)
+    if theory is None or practical is None:
+        return
+    affairs, proctor = _actor("hs_exam"), _actor("hs_proctor")
+    supervisor = _actor("hs_supervisor")
+    room = theory.rooms.order_by("pk").first()
+    start = theory.starts_at
+    seated = theory.attempts.filter(room=room).count()
+    present = theory.attempts.filter(room=room, checked_in_at__isnull=False).count()
+    examday.session_record_create(actor=affairs, session=theory, kind="meeting", now=start - dt.timedelta(minutes=20),
+                                  content={
+        "held_at": start - dt.timedelta(minutes=40), "place": "华晟实训楼二楼会议室", "host": "李俊（考点负责人）",
+        "attendees": "赵雪、何静（监考人员），孙丽（质量督导员），钱国华、陈立群、马文涛（考评员）",
+        "training": True, "duties": True, "discipline": True, "manuals": True,
+        "content": "学习考务手册和考场规则；明确笔试、实操和综合评审的分工；强调试卷保密和违纪处理程序。"})
+    examday.session_record_create(actor=supervisor, session=theory, kind="checklist",
+                                  now=start - dt.timedelta(minutes=5), content={
+        "staff_on_post": True, "meeting_held": True, "papers_checked": True, "rooms_ok": True, "monitoring_ok": True,
+        "equipment_ok": True})
+    examday.session_record_create(actor=proctor, session=theory, kind="receipt", room=room,
+                                  now=start - dt.timedelta(minutes=15), content={
+        "received_at": start - dt.timedelta(minutes=15), "received_by": "赵雪", "handed_over_by": "李俊",
+        "packages": 1, "papers": seated, "labels_match": True, "seal_intact": True})
+    examday.session_record_create(actor=proctor, session=theory, kind="sealing", room=room,
+                                  now=theory.ends_at + dt.timedelta(minutes=10), content={
+        "received": seated, "issued": present, "blank": seated - present, "collected": present,
+        "sealed_at": theory.ends_at + dt.timedelta(minutes=5), "sealed_by": "赵雪", "witnesses": "何静、孙丽",
+        "seal_number": f"HS-{batch.first_exam_date:%Y%m%d}-01", "notes": "缺考 1 人，空白试卷一并封存。"})
+    examday.session_record_create(actor=supervisor, session=practical, kind="quality",
+                                  now=practical.ends_at + dt.timedelta(minutes=30), content={
+        "process_standard": True, "materials_complete": True, "discipline_good": True, "violations_handled": True,
+        "overall": "好", "opinions": "实操评分三名考评员独立评分，建议评分表增加工件编号栏。"})
+    examday.session_media_add(actor=affairs, session=practical, kind="video",
+                              reference="实训楼 NVR-01 通道4（二号车间）全程录像", description="车工实操考场全程监控录像")
+    examday.session_media_add(actor=affairs, session=practical, kind="photo", description="二号车间实操考场全景",
+                              upload=SimpleUploadedFile("实操考场.png", _png((70, 110, 160)), content_type="image/png"))
+    visit = inspections.visit_dispatch(actor=hf, batch=batch, step="practical", planned_on=batch.first_exam_date,
+                                       supervisors=pool[1:], session=practical)
+    inspections.visit_report(actor=hf, visit=visit, report="操作技能考核按考核方案进行，考评员独立评分，评分表由组长签字锁定，录像正常。",
+                             issues="考场外候考区未设隔离带，已要求下次评价前整改。")
+    archives.archive_compile(actor=hs, batch=batch)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,6 +347,10 @@ def _huangshi(today: dt.date) -> None:
     batch = _past_batch(manager=admin, authority=authority, organisation=organisation, first=first, rows=rows,
                         levels=(5, 4, 3), name=f"{first.year}年车工职业技能等级认定")
     _results(batch, failed=2, manager=admin, authority=authority)
+    from skilleval.certificates.services import certificates_issue
+
+    # The six passes' certificates, issued once the report was accepted: the goal counts them.
+    certificates_issue(actor=admin, batch=batch, issued_on=batch.last_exam_date + dt.timedelta(days=20))
     evaluation.talent_goal_save(
         actor=authority, target_year=today.year + 1, title="全市技能人才总量", total_target=330000,
         high_skill_target=115000, baseline_total=286400, baseline_high_skill=97800,

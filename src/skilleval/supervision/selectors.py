@@ -12,22 +12,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db.models import Count, F, Model, Q, QuerySet
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Count, F, Model, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from skilleval.accounts.access import Actor, Perm, get_scoped_or_404, scope
-from skilleval.batches.models import Application, Batch
+from skilleval.batches.models import Application, Batch, BatchItem
 from skilleval.batches.selectors import batches_visible_to
-from skilleval.catalog.models import Jurisdiction, PolicyProfile
+from skilleval.catalog.models import Jurisdiction, Level, Occupation, PolicyProfile
+from skilleval.certificates.models import Certificate, CertificateTally
 from skilleval.core.workdays import WorkingCalendar, working_calendar
 from skilleval.orgs.models import Organisation, Sanction
 from skilleval.orgs.selectors import organisations_visible_to
-from skilleval.results.models import Report, Result
+from skilleval.results.models import Objection, Report, Result
 
-from .catalogue import CATALOGUE, PENDING_SOURCES, add_years, gather, retention_years
+from .catalogue import CATALOGUE, add_years, gather, retention_years
 from .models import (
     AnnualEvaluation,
     Archive,
@@ -178,7 +178,7 @@ def archive_catalogue(batch: Batch, archive: Archive | None) -> list[dict[str, A
             rows.append({"spec": spec, "entry": entry, "items": entry.items, "count": entry.item_count,
                          "medium": entry.get_medium_display(), "years": entry.retention_years,
                          "ends": entry.retention_ends_on, "destroyed": entry.destroyed_on,
-                         "due": entry.may_destroy(today), "pending": PENDING_SOURCES.get(spec.category)})
+                         "due": entry.may_destroy(today)})
         return rows
     profile = batch.organisation.jurisdiction.policy_profile()
     gathered = gather(batch)
@@ -188,8 +188,7 @@ def archive_catalogue(batch: Batch, archive: Archive | None) -> list[dict[str, A
         years = retention_years(profile, spec.medium)
         rows.append({"spec": spec, "entry": None, "items": [i.as_dict() for i in content.items],
                      "count": content.count, "medium": Medium(spec.medium).label, "years": years,
-                     "ends": add_years(today, years), "destroyed": None, "due": False,
-                     "pending": PENDING_SOURCES.get(spec.category)})
+                     "ends": add_years(today, years), "destroyed": None, "due": False})
     return rows
 
 
@@ -294,19 +293,32 @@ def deadlines_for(batches: Iterable[Batch], *, calendar: WorkingCalendar | None 
     reports: dict[int, list[Report]] = {}
     for report in Report.objects.filter(batch__in=batch_list).order_by("batch_id", "version"):
         reports.setdefault(report.batch_id, []).append(report)
+    kinds: dict[int, tuple[str, str, str]] = {}  # per profile: the three deadlines' names
+    shifted: dict[tuple[dt.date, int], dt.date] = {}  # batches share exam dates and profiles
+
+    def shift(day: dt.date, n: int) -> dt.date:
+        if (day, n) not in shifted:
+            shifted[day, n] = calendar.add(day, n).date
+        return shifted[day, n]
+
     for batch in batch_list:
         organisation = batch.organisation
         profile = profiles.get(organisation.jurisdiction_id)
         if profile is None:
             profile = profiles[organisation.jurisdiction_id] = organisation.jurisdiction.policy_profile()
+        if profile.pk not in kinds:
+            kinds[profile.pk] = (
+                _("认定计划提前%(n)d个工作日报备") % {"n": profile.plan_lead_workdays},
+                _("结果报备（%(a)s%(n)d个工作日内）") % {"a": profile.get_report_deadline_anchor_display(),
+                                                 "n": profile.report_deadline_workdays},
+                _("退回数据%(n)d个工作日内更正报送") % {"n": profile.correction_workdays})
+        plan_kind, report_kind, correction_kind = kinds[profile.pk]
         name = organisation.name
-        rows.append(Deadline(_("认定计划提前%(n)d个工作日报备") % {"n": profile.plan_lead_workdays}, organisation.pk, name,
-                             batch.name, calendar.subtract(batch.first_exam_date, profile.plan_lead_workdays).date,
+        rows.append(Deadline(plan_kind, organisation.pk, name,
+                             batch.name, shift(batch.first_exam_date, -profile.plan_lead_workdays),
                              batch.plan_filed_on))
         versions = reports.get(batch.pk, [])
         first = versions[0] if versions else None
-        report_kind = _("结果报备（%(a)s%(n)d个工作日内）") % {
-            "a": profile.get_report_deadline_anchor_display(), "n": profile.report_deadline_workdays}
         submitted = timezone.localtime(first.submitted_at).date() if first else None
         due_on = getattr(first, "due_on", None) if first is not None else None
         if due_on is not None:
@@ -315,13 +327,13 @@ def deadlines_for(batches: Iterable[Batch], *, calendar: WorkingCalendar | None 
         elif (profile.report_deadline_anchor == PolicyProfile.ReportAnchor.EVALUATION_END
                 and batch.status == Batch.Status.PLAN_CONFIRMED):
             rows.append(Deadline(report_kind, organisation.pk, name, batch.name,
-                                 calendar.add(batch.last_exam_date, profile.report_deadline_workdays).date,
+                                 shift(batch.last_exam_date, profile.report_deadline_workdays),
                                  submitted))
         for n, report in enumerate(versions):
             if report.status == Report.Status.RETURNED and report.correction_due_on:
                 following = versions[n + 1] if n + 1 < len(versions) else None
-                rows.append(Deadline(_("退回数据%(n)d个工作日内更正报送") % {"n": profile.correction_workdays},
-                                     organisation.pk, name, _("%(b)s 第%(v)d版") % {"b": batch.name, "v": report.version},
+                rows.append(Deadline(correction_kind, organisation.pk, name,
+                                     _("%(b)s 第%(v)d版") % {"b": batch.name, "v": report.version},
                                      report.correction_due_on,
                                      timezone.localtime(following.submitted_at).date() if following else None))
     return rows
@@ -351,6 +363,7 @@ def organisation_year_metrics(organisation: Organisation, year: int, today: dt.d
     sanctions = Counter(Sanction.objects.filter(organisation=organisation, occurred_on__year=year)
                         .values_list("kind", flat=True))
     visits = SupervisorVisit.objects.filter(organisation=organisation, planned_on__year=year)
+    objections = Objection.objects.filter(batch__organisation=organisation, raised_on__year=year)
     return {
         "batches_held": len(held),
         "candidates": applications.filter(status=Application.Status.ACCEPTED).count(),
@@ -359,7 +372,11 @@ def organisation_year_metrics(organisation: Organisation, year: int, today: dt.d
         **{f"deadlines_{k}": v for k, v in deadline_counts(deadlines, today).items()},
         "reports_returned": Report.objects.filter(batch__organisation=organisation, status=Report.Status.RETURNED,
                                                   submitted_at__year=year).count(),
-        "objections_upheld": None,  # the results app's objections: wired up when it lands
+        "objections": objections.count(),
+        "objections_upheld": objections.filter(status=Objection.Status.UPHELD).count(),
+        "certificates_issued": Certificate.objects.filter(organisation=organisation, issued_on__year=year).count(),
+        "certificates_revoked": Certificate.objects.filter(organisation=organisation, issued_on__year=year,
+                                                           status=Certificate.Status.REVOKED).count(),
         "inspections": inspections.count(),
         **{f"inspections_{c}": conclusions.get(c, 0) for c in Inspection.Conclusion.values},
         "visits": visits.count(),
@@ -376,7 +393,10 @@ METRIC_LABELS: list[tuple[str, Any]] = [
     ("deadlines_met", gettext_lazy("按时完成的时限")),
     ("deadlines_missed", gettext_lazy("逾期的时限")),
     ("reports_returned", gettext_lazy("被退回的结果报备")),
+    ("objections", gettext_lazy("公示期收到的异议")),
     ("objections_upheld", gettext_lazy("成立的异议")),
+    ("certificates_issued", gettext_lazy("颁发证书")),
+    ("certificates_revoked", gettext_lazy("其中已撤销的证书")),
     ("inspections", gettext_lazy("被双随机抽查场次")),
     ("inspections_compliant", gettext_lazy("抽查结论：符合规定")),
     ("inspections_rectify", gettext_lazy("抽查结论：限期整改")),
@@ -429,14 +449,6 @@ class Statistics:
     deadline_counts: dict[str, int] = field(default_factory=dict)
 
 
-def certified_condition() -> Q:
-    """Who counts as certified: a committee-approved pass in a batch whose report the
-    authority accepted (the results contract the certificates app issues from). Replace with
-    the certificates app's issued certificates once it lands."""
-    return (Q(result__status=Result.Status.APPROVED, result__passed=True)
-            & Q(batch_id__in=Report.objects.filter(status=Report.Status.ACCEPTED).values("batch_id")))
-
-
 def statistics_applications(actor: Actor, filters: StatsFilter | None = None) -> QuerySet[Application]:
     """The applications a statistic counts: of the organisations the actor may see, in
     batches that were announced (drafts and cancelled batches left out), never withdrawn."""
@@ -444,78 +456,144 @@ def statistics_applications(actor: Actor, filters: StatsFilter | None = None) ->
     qs = (Application.objects.filter(batch__organisation__in=organisations_visible_to(actor))
           .exclude(status=Application.Status.WITHDRAWN)
           .exclude(batch__status__in=(Batch.Status.DRAFT, Batch.Status.CANCELLED)))
+    return _narrowed(qs, filters, organisation="batch__organisation", year="batch__first_exam_date__year",
+                     occupation="item__occupation_id", level="item__level__code")
+
+
+def _narrowed(qs: QuerySet[M], filters: StatsFilter, *, organisation: str, year: str, occupation: str,
+              level: str) -> QuerySet[M]:
+    """The filters of the dashboard on a queryset, named by its paths to each dimension."""
     if filters.year:
-        qs = qs.filter(batch__first_exam_date__year=filters.year)
+        qs = qs.filter(**{year: filters.year})
     if filters.city_id:
-        qs = qs.filter(Q(batch__organisation__city_id=filters.city_id)
-                       | Q(batch__organisation__city__isnull=True, batch__organisation__jurisdiction_id=filters.city_id))
+        qs = qs.filter(Q(**{f"{organisation}__city_id": filters.city_id})
+                       | Q(**{f"{organisation}__city__isnull": True,
+                              f"{organisation}__jurisdiction_id": filters.city_id}))
     if filters.occupation_id:
-        qs = qs.filter(item__occupation_id=filters.occupation_id)
+        qs = qs.filter(**{occupation: filters.occupation_id})
     if filters.level_code:
-        qs = qs.filter(item__level__code=filters.level_code)
+        qs = qs.filter(**{level: filters.level_code})
     return qs
 
 
-def _aggregates() -> dict[str, Any]:
-    certified = certified_condition()
-    # Each application joins at most one result, one item and one level: no row is counted twice.
-    return {
-        "registered": Count("pk"),
-        "accepted": Count("pk", filter=Q(status=Application.Status.ACCEPTED)),
-        "assessed": Count("pk", filter=Q(result__status=Result.Status.APPROVED)),
-        "passed": Count("pk", filter=Q(result__status=Result.Status.APPROVED, result__passed=True)),
-        "certified": Count("pk", filter=certified),
-        "high_skill": Count("pk", filter=certified & Q(item__level__is_high_skill=True)),
-    }
+def statistics_certificates(actor: Actor, filters: StatsFilter | None = None) -> QuerySet[CertificateTally]:
+    """The certificate tally a statistic counts: the register of the organisations the actor
+    may see, per year of issue, level and occupation (kept by the certificates app in the
+    same transaction as every issue and revocation)."""
+    filters = filters or StatsFilter()
+    return _narrowed(CertificateTally.objects.filter(organisation__in=organisations_visible_to(actor)), filters,
+                     organisation="organisation", year="year", occupation="occupation_id", level="level_code")
 
 
+def _statistics_items(actor: Actor, filters: StatsFilter) -> QuerySet[BatchItem]:
+    """The batch items whose applications a statistic may count."""
+    qs = (BatchItem.objects.filter(batch__organisation__in=organisations_visible_to(actor))
+          .exclude(batch__status__in=(Batch.Status.DRAFT, Batch.Status.CANCELLED)))
+    return qs.filter(batch__first_exam_date__year=filters.year) if filters.year else qs
+
+
+def statistics_occupations(actor: Actor) -> QuerySet[Occupation]:
+    """The occupations the actor's statistics can be narrowed to: those of its batches and
+    of its certificates."""
+    items = _statistics_items(actor, StatsFilter()).values("occupation_id")
+    return Occupation.objects.filter(Q(pk__in=items) | Q(pk__in=statistics_certificates(actor).values(
+        "occupation_id"))).order_by("code")
+
+
+def high_skill_codes() -> list[int]:
+    return [code for code in Level.objects.filter(is_high_skill=True, code__isnull=False)
+            .values_list("code", flat=True) if code is not None]
+
+
+IN_FORCE = F("issued") - F("revoked")  # valid and reissued certificates; revoked ones do not count
 COUNTS = ("registered", "accepted", "assessed", "passed", "certified", "high_skill")
-# The dimensions of the dashboard: (key expression, label expression) per grouping.
-DIMENSIONS: dict[str, tuple[Any, Any]] = {
-    "level": (F("item__level__code"), F("item__level__name")),
-    "occupation": (F("item__occupation__code"), F("item__occupation__name")),
-    "year": (ExtractYear("batch__first_exam_date"), ExtractYear("batch__first_exam_date")),
-    "city": (Coalesce("batch__organisation__city__code", "batch__organisation__jurisdiction__code"),
-             Coalesce("batch__organisation__city__name", "batch__organisation__jurisdiction__name")),
-    "organisation": (F("batch__organisation_id"), F("batch__organisation__name")),
-}
+DIMENSIONS = ("level", "occupation", "year", "city", "organisation")
 
 
-def _rolled_up(cells: list[dict[str, Any]], dimension: str, *, reverse: bool = False,
-               by_label: bool = False) -> list[StatRow]:
-    """Sum the cells of the one grouped query over everything but `dimension`."""
-    sums: dict[Any, dict[str, Any]] = {}
-    for cell in cells:
-        key = cell[f"{dimension}_key"]
-        row = sums.setdefault(key, {"label": str(cell[f"{dimension}_label"] or ""), **dict.fromkeys(COUNTS, 0)})
-        for name in COUNTS:
-            row[name] += cell[name]
-    rows = [StatRow(key=key, **values) for key, values in sums.items()]
+def _cells(actor: Actor, filters: StatsFilter) -> dict[str, dict[Any, list[Any]]]:
+    """Every dimension's rows as {key: [label, *COUNTS]}. Results from the applications,
+    grouped by batch item (each item fixes level, occupation, year and organisation);
+    certificates from the tally, grouped by each dimension in the database."""
+    tables: dict[str, dict[Any, list[Any]]] = {name: {} for name in DIMENSIONS}
+    jurisdictions = {j[0]: j[1:] for j in Jurisdiction.objects.values_list("pk", "code", "name")}
+    organisations: dict[int, tuple[Any, Any, str]] = {}
+    for pk, name, city_id, jurisdiction_id in organisations_visible_to(actor).values_list(
+            "pk", "name", "city_id", "jurisdiction_id"):
+        code, place = jurisdictions[city_id or jurisdiction_id]
+        organisations[pk] = (code, place, name)
+    levels = {pk: (code, name) for pk, code, name in Level.objects.values_list("pk", "code", "name")}
+    level_names = {code: name for code, name in levels.values()}
+    special = _("专项职业能力")
+
+    def add(name: str, key: Any, label: Any, start: int, counts: Iterable[int]) -> None:
+        row = tables[name].get(key)
+        if row is None:
+            row = tables[name][key] = [str(label or ""), 0, 0, 0, 0, 0, 0]
+        for n, value in enumerate(counts, start):
+            row[n] += value or 0
+
+    applications = list(statistics_applications(actor, filters).values_list("item_id").annotate(
+        registered=Count("pk"), accepted=Count("pk", filter=Q(status=Application.Status.ACCEPTED)),
+        assessed=Count("pk", filter=Q(result__status=Result.Status.APPROVED)),
+        passed=Count("pk", filter=Q(result__status=Result.Status.APPROVED, result__passed=True))).order_by())
+    items = {row[0]: row[1:] for row in _statistics_items(actor, filters).values_list(
+        "pk", "level_id", "occupation_id", "batch__first_exam_date", "batch__organisation_id")}
+    occupation_ids = {row[1] for row in items.values()} | set(
+        statistics_certificates(actor, filters).values_list("occupation_id", flat=True).distinct())
+    occupations = {pk: (code, name) for pk, code, name in Occupation.objects.filter(pk__in=occupation_ids)
+                   .values_list("pk", "code", "name")}
+    for item_id, *counts in applications:
+        level_id, occupation_id, first_exam_date, organisation_id = items[item_id]
+        level_code, level_name = levels.get(level_id, (None, special))
+        city_code, city_name, organisation_name = organisations[organisation_id]
+        add("level", level_code, level_name or special, 1, counts)
+        add("occupation", *occupations[occupation_id], 1, counts)
+        add("year", first_exam_date.year, first_exam_date.year, 1, counts)
+        add("city", city_code, city_name, 1, counts)
+        add("organisation", organisation_id, organisation_name, 1, counts)
+
+    certificates = statistics_certificates(actor, filters)
+    high = high_skill_codes()
+    sums = {"certified": Sum(IN_FORCE), "high_skill": Sum(IN_FORCE, filter=Q(level_code__in=high))}
+    for code, *counts in certificates.values_list("level_code").annotate(**sums).order_by():
+        add("level", code or None, level_names.get(code) if code else special, 5, counts)
+    for pk, *counts in certificates.values_list("occupation_id").annotate(**sums).order_by():
+        add("occupation", *occupations[pk], 5, counts)
+    for year, *counts in certificates.values_list("year").annotate(**sums).order_by():
+        add("year", year, year, 5, counts)
+    for pk, *counts in certificates.values_list("organisation_id").annotate(**sums).order_by():
+        city_code, city_name, organisation_name = organisations[pk]
+        add("city", city_code, city_name, 5, counts)
+        add("organisation", pk, organisation_name, 5, counts)
+    return tables
+
+
+def _rows(table: dict[Any, list[Any]], *, reverse: bool = False, by_label: bool = False) -> list[StatRow]:
+    rows = [StatRow(key, values[0], *values[1:]) for key, values in table.items()]
     return sorted(rows, key=(lambda r: r.label) if by_label else (lambda r: (r.key is None, r.key)), reverse=reverse)
 
 
 def statistics_for(actor: Actor, filters: StatsFilter | None = None, *, today: dt.date | None = None) -> Statistics:
     """Candidates, pass rates and certificates by level, occupation, year, city and
-    organisation, and the deadlines met and missed, within the actor's scope. One grouped
-    query over every dimension at once, rolled up here (a handful of cells per batch item)."""
+    organisation, and the deadlines met and missed, within the actor's scope. Candidates and
+    results: one query over the applications grouped by batch item; certificates: the
+    register's tally (valid and reissued, not revoked), by year of issue."""
     today = today or timezone.localdate()
     filters = filters or StatsFilter()
-    annotations = {}
-    for name, (key, label) in DIMENSIONS.items():
-        annotations[f"{name}_key"] = key
-        annotations[f"{name}_label"] = label
-    cells: list[Any] = list(statistics_applications(actor, filters).annotate(**annotations)
-                            .values(*annotations).annotate(**_aggregates()).order_by())
-    totals = {name: sum(cell[name] for cell in cells) for name in COUNTS}
-    stats = Statistics(totals=StatRow(key=None, label=_("合计"), **totals))
-    stats.by_level = _rolled_up(cells, "level", reverse=True)
-    stats.by_occupation = _rolled_up(cells, "occupation")
-    stats.by_year = _rolled_up(cells, "year")
-    stats.by_city = _rolled_up(cells, "city")
-    stats.by_organisation = _rolled_up(cells, "organisation", by_label=True)
-    batches = (Batch.objects.filter(organisation__in=organisations_visible_to(actor))
+    tables = _cells(actor, filters)
+    by_level = _rows(tables["level"], reverse=True)
+    totals = [sum(getattr(row, name) for row in by_level) for name in COUNTS]
+    stats = Statistics(totals=StatRow(None, _("合计"), *totals))
+    stats.by_level = by_level
+    stats.by_occupation = _rows(tables["occupation"])
+    stats.by_year = _rows(tables["year"])
+    stats.by_city = _rows(tables["city"])
+    stats.by_organisation = _rows(tables["organisation"], by_label=True)
+    batches = (Batch.objects.filter(organisation__in=organisations_visible_to(actor), plan_filed_on__isnull=False)
                .exclude(status__in=(Batch.Status.DRAFT, Batch.Status.CANCELLED))
-               .select_related("organisation__jurisdiction"))
+               .select_related("organisation__jurisdiction")
+               .only("name", "status", "first_exam_date", "last_exam_date", "plan_filed_on", "organisation__name",
+                     "organisation__jurisdiction__parent"))
     if filters.city_id:
         batches = batches.filter(Q(organisation__city_id=filters.city_id)
                                  | Q(organisation__city__isnull=True, organisation__jurisdiction_id=filters.city_id))
@@ -552,15 +630,20 @@ class GoalProgress:
 
 
 def goal_progress(goal: TalentGoal) -> GoalProgress:
-    """Certificates counted on the platform in the goal's jurisdiction (a province: with its
-    cities) since the baseline date, added to the baseline stock."""
+    """Certificates in force (valid or reissued) issued on the platform in the goal's
+    jurisdiction (a province: with its cities) since the baseline date, added to the baseline
+    stock."""
     jurisdiction = goal.jurisdiction
     ids = {jurisdiction.pk} | set(Jurisdiction.objects.filter(parent=jurisdiction).values_list("pk", flat=True))
-    accepted_since = Report.objects.filter(status=Report.Status.ACCEPTED,
-                                           decided_at__date__gte=goal.baseline_on).values("batch_id")
-    qs = (Application.objects.filter(batch__organisation__jurisdiction_id__in=ids, batch_id__in=accepted_since)
-          .filter(certified_condition()))
-    counts = qs.aggregate(n=Count("pk"), high=Count("pk", filter=Q(item__level__is_high_skill=True)))
+    since = goal.baseline_on
+    high = high_skill_codes()
+    # Whole years after the baseline's from the tally; the baseline's own year from the register.
+    counts = (CertificateTally.objects.filter(organisation__jurisdiction_id__in=ids, year__gt=since.year)
+              .aggregate(n=Sum(IN_FORCE, default=0), high=Sum(IN_FORCE, filter=Q(level_code__in=high), default=0)))
+    first = (Certificate.objects.filter(organisation__jurisdiction_id__in=ids, year=since.year, issued_on__gte=since)
+             .exclude(status=Certificate.Status.REVOKED)
+             .aggregate(n=Count("pk"), high=Count("pk", filter=Q(level_code__in=high))))
+    counts = {key: counts[key] + first[key] for key in counts}
     return GoalProgress(goal=goal, certified=counts["n"], high_skill=counts["high"])
 
 

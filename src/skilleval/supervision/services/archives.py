@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from skilleval.accounts.access import Actor, Perm
 from skilleval.batches.models import Batch
-from skilleval.core.audit import audit_record, snapshot
+from skilleval.core.audit import audit_record, personal_data_view_record, snapshot
 from skilleval.core.errors import DomainError
 from skilleval.core.jobs import Progress, job_create, job_enqueue
 from skilleval.core.models import AuditEvent, Job
@@ -150,6 +150,9 @@ def archive_export_start(*, actor: Actor, archive: Archive) -> Job:
                          jurisdiction_id=archive.organisation.jurisdiction_id)
         audit_record(actor=actor, action=AuditEvent.Action.EXPORT, obj=archive, summary=_("导出档案（ZIP）"),
                      organisation_id=archive.organisation_id)
+        # The ZIP holds the application forms, candidate list and certificate table in full.
+        personal_data_view_record(actor=actor, obj=archive, what=_("导出档案（ZIP）"), why=_("档案管理"),
+                                  count=archive.batch.applications.count(), organisation_id=archive.organisation_id)
         job_enqueue(job, archive_export_task)
     return job
 

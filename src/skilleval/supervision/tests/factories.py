@@ -110,3 +110,12 @@ def filed(jurisdiction, name: str):
     since = timezone.localdate() - dt.timedelta(days=3 * 365)
     return filed_organisation(jurisdiction, name=name, scope=(("6-18-01-01", "", (5, 4, 3, 2)),), filed_at=since,
                               filing_valid_from=since)
+
+
+def issue_certificates(evaluated: Evaluated, *, on: dt.date | None = None):
+    """The certificates of the batch's passes, issued through the certificates service (its
+    report must be accepted), dated `on` (by default a month after the exams, at most today)."""
+    from skilleval.certificates.services import certificates_issue
+
+    on = on or min(evaluated.batch.last_exam_date + dt.timedelta(days=30), timezone.localdate())
+    return certificates_issue(actor=evaluated.manager, batch=evaluated.batch, issued_on=on)

@@ -16,7 +16,7 @@ from skilleval.accounts.tests.factories import make_user
 from ..models import Category, Destruction, InspectionPlan
 from ..services import inspections as services
 from .conftest import YEAR
-from .factories import evaluated_batch, filed, record_results
+from .factories import evaluated_batch, filed, issue_certificates, record_results
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/supervision"
@@ -100,7 +100,9 @@ def test_the_archive_catalogue_and_the_ledger(world):
 
 def test_statistics_match_the_data_and_stay_in_scope(jurisdictions):
     hefei_org = filed(jurisdictions["合肥市"], "合肥接口统计测试有限公司")
-    record_results(evaluated_batch(hefei_org, first=dt.date(YEAR, 5, 10), levels=(5, 3)), passed=3)
+    hefei_batch = evaluated_batch(hefei_org, first=dt.date(YEAR, 5, 10), levels=(5, 3))
+    record_results(hefei_batch, passed=3)
+    issue_certificates(hefei_batch)
     bengbu_org = filed(jurisdictions["蚌埠市"], "蚌埠接口统计测试有限公司")
     record_results(evaluated_batch(bengbu_org, first=dt.date(YEAR, 6, 10)), passed=1)
     client = Client()

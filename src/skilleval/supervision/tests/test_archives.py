@@ -70,7 +70,7 @@ def test_the_archive_holds_every_category_with_its_retention_from_the_profile(wo
     assert "NVR-01" in by_category["media"].items[0]["detail"]
     assert "合格 3 人" in by_category["score_summary"].items[0]["detail"]
     assert "人社部门已接收" in by_category["issue_roster"].items[0]["title"]
-    assert by_category["publicity"].items == [] and by_category["publicity"].item_count == 0
+    assert by_category["publicity"].items == [] and by_category["publicity"].item_count == 0  # never published
     assert archive.year == FIRST.year
     assert AuditEvent.objects.filter(object_type="supervision.archive", object_id=str(archive.pk)).exists()
 

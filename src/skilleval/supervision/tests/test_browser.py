@@ -21,7 +21,7 @@ from ..catalogue import add_years
 from ..models import Category, Destruction, Inspection, InspectionPlan
 from ..selectors import statistics_applications
 from .conftest import YEAR
-from .factories import evaluated_batch, filed, record_results
+from .factories import evaluated_batch, filed, issue_certificates, record_results
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -139,7 +139,9 @@ def fill_destruction(page):
 
 def test_an_authority_dashboard_shows_counts_that_match_the_data(page, live_server, jurisdictions):
     hefei = filed(jurisdictions["合肥市"], "合肥看板测试机械有限公司")
-    record_results(evaluated_batch(hefei, first=dt.date(YEAR, 5, 10), levels=(5, 4, 3)), passed=4)
+    hefei_batch = evaluated_batch(hefei, first=dt.date(YEAR, 5, 10), levels=(5, 4, 3))
+    record_results(hefei_batch, passed=4)
+    issue_certificates(hefei_batch)
     bengbu = filed(jurisdictions["蚌埠市"], "蚌埠看板测试仪器有限公司")
     record_results(evaluated_batch(bengbu, first=dt.date(YEAR, 6, 10), levels=(5,), per_level=3), passed=3)
     user = make_user(Role.AUTHORITY, jurisdiction=jurisdictions["合肥市"], username="hf_dashboard")

@@ -58,7 +58,7 @@ def test_the_years_figures_come_from_the_organisations_records(hefei):
     assert (m["batches_held"], m["candidates"], m["assessed"], m["passed"]) == (1, 4, 4, 3)
     assert (m["inspections"], m["inspections_compliant"], m["sanctions_interview"]) == (1, 1, 1)
     assert m["deadlines_met"] == 1 and m["deadlines_missed"] == 0  # the plan filed 12 working days ahead
-    assert m["reports_returned"] == 0 and m["objections_upheld"] is None
+    assert m["reports_returned"] == 0 and m["objections_upheld"] == 0 and m["certificates_issued"] == 0
     quiet = AnnualEvaluation.objects.get(organisation=hefei["quiet"], year=YEAR).metrics
     assert quiet["batches_held"] == 0 and quiet["inspections"] == 0
 

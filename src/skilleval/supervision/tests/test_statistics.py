@@ -8,18 +8,25 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from skilleval.accounts.access import actor_for
 from skilleval.accounts.models import Role
 from skilleval.accounts.tests.factories import make_user
+from skilleval.batches.models import Batch
+from skilleval.certificates.models import Certificate, CertificateTally
+from skilleval.certificates.services import certificate_reissue, certificate_revoke, certificates_issue
+from skilleval.certificates.tally import tally_rebuild, tally_rows
 from skilleval.core.workdays import working_calendar
 from skilleval.orgs.models import Organisation
+from skilleval.orgs.selectors import organisations_visible_to
 from skilleval.results.models import Report
 
-from ..selectors import StatsFilter, goal_progress, statistics_for
+from ..selectors import StatsFilter, goal_progress, statistics_applications, statistics_for
 from ..services.evaluation import talent_goal_save
-from .factories import at, evaluated_batch, filed, record_results
+from .factories import at, evaluated_batch, filed, issue_certificates, record_results
 
 pytestmark = pytest.mark.django_db
 Y1 = timezone.localdate().year - 2
@@ -32,6 +39,7 @@ def data(jurisdictions):
     hefei = filed(hefei_city, "合肥统计测试机械有限公司")
     old = evaluated_batch(hefei, first=dt.date(Y1, 5, 10), levels=(5, 3))  # 5, 5, 3, 3
     record_results(old, passed=3)  # two level-5 and one level-3 pass; report accepted: 3 certified, 1 high-skill
+    issue_certificates(old)
     new = evaluated_batch(hefei, first=dt.date(Y2, 5, 10), levels=(4,), manager=old.manager)
     record_results(new, passed=2, report=None)
     Report.objects.create(batch=new.batch, version=1, status=Report.Status.RETURNED, submitted_at=at(dt.date(Y2, 6, 1)),
@@ -39,13 +47,18 @@ def data(jurisdictions):
     Report.objects.create(batch=new.batch, version=2, status=Report.Status.SUBMITTED,
                           submitted_at=at(dt.date(Y2, 7, 10)), submitted_by=old.manager.user)
     bengbu = filed(jurisdictions["蚌埠市"], "蚌埠统计测试仪器有限公司")
-    record_results(evaluated_batch(bengbu, first=dt.date(Y2, 6, 10), levels=(5,)), passed=1)
+    bb = evaluated_batch(bengbu, first=dt.date(Y2, 6, 10), levels=(5,))
+    record_results(bb, passed=1)
+    issue_certificates(bb)
     provincial = filed(anhui, "安徽省统计测试集团有限公司")
     Organisation.objects.filter(pk=provincial.pk).update(city=hefei_city)
-    record_results(evaluated_batch(provincial, first=dt.date(Y2, 8, 10), levels=(5,)), passed=2)
+    soe = evaluated_batch(provincial, first=dt.date(Y2, 8, 10), levels=(5,))
+    record_results(soe, passed=2)
+    issue_certificates(soe)
     tianjin = filed(jurisdictions["天津市"], "天津统计测试石化有限公司")
     tj = evaluated_batch(tianjin, first=dt.date(Y2, 9, 10), levels=(5, 3))
     record_results(tj, passed=4, submitted=at(tj.batch.last_exam_date + dt.timedelta(days=40)))
+    issue_certificates(tj)
     return {"hefei": hefei, "bengbu": bengbu, "provincial": provincial, "tianjin": tianjin, "tj": tj,
             "manager": old.manager, "j": jurisdictions}
 
@@ -115,6 +128,7 @@ def test_the_talent_goal_counts_the_baseline_and_the_jurisdictions_certificates(
     huangshi = filed(jurisdictions["黄石市"], "黄石统计测试特钢有限公司")
     evaluated = evaluated_batch(huangshi, first=dt.date(Y2, 4, 10), levels=(5, 3))
     record_results(evaluated, passed=4, decided=at(dt.date(Y2, 6, 1)))
+    issue_certificates(evaluated, on=dt.date(Y2, 6, 5))
     actor = authority(data, "黄石市")
     goal = talent_goal_save(actor=actor, target_year=timezone.localdate().year + 2, title="全市技能人才总量",
                             total_target=330000, high_skill_target=115000, baseline_total=250000,
@@ -126,3 +140,104 @@ def test_the_talent_goal_counts_the_baseline_and_the_jurisdictions_certificates(
     later = talent_goal_save(actor=actor, target_year=goal.target_year, title="全市技能人才总量", total_target=330000,
                              high_skill_target=115000, baseline_on=timezone.localdate())
     assert goal_progress(later).certified == 0  # certified before the baseline date are in the baseline
+
+
+def counted_from_the_rows(actor, filters: StatsFilter | None = None):
+    """Each dashboard table recomputed one row at a time: applications and results from the
+    applications, certificates in force from the register (by year of issue)."""
+    filters = filters or StatsFilter()
+    tables = {name: {} for name in ("level", "occupation", "year", "city", "organisation")}
+
+    def add(organisation, level, occupation, year, position):
+        place = organisation.city or organisation.jurisdiction
+        for name, key in (("level", level.code if level else None), ("occupation", occupation.code),
+                          ("year", year), ("city", place.code), ("organisation", organisation.pk)):
+            row = tables[name].setdefault(key, [0] * 6)
+            row[position] += 1
+            if position == 4 and level is not None and level.is_high_skill:
+                row[5] += 1
+
+    for a in statistics_applications(actor, filters).select_related(
+            "batch__organisation__city", "batch__organisation__jurisdiction", "item__level", "item__occupation"):
+        result = getattr(a, "result", None)
+        organisation, item = a.batch.organisation, a.item
+        for position, counted in enumerate((True, a.status == "accepted", bool(result and result.status == "approved"),
+                                            bool(result and result.status == "approved" and result.passed))):
+            if counted:
+                add(organisation, item.level, item.occupation, a.batch.first_exam_date.year, position)
+    certificates = (Certificate.objects.filter(organisation__in=organisations_visible_to(actor))
+                    .exclude(status=Certificate.Status.REVOKED)
+                    .select_related("organisation__city", "organisation__jurisdiction", "level", "occupation"))
+    for c in certificates:
+        place = c.organisation.city or c.organisation.jurisdiction
+        if ((filters.year and c.year != filters.year) or (filters.city_id and place.pk != filters.city_id)
+                or (filters.occupation_id and c.occupation_id != filters.occupation_id)
+                or (filters.level_code and c.level_code != filters.level_code)):
+            continue
+        add(c.organisation, c.level, c.occupation, c.year, 4)
+    return {name: {k: tuple(v) for k, v in table.items()} for name, table in tables.items()}
+
+
+def shown(stats):
+    def table(rows):
+        return {r.key: (r.registered, r.accepted, r.assessed, r.passed, r.certified, r.high_skill) for r in rows}
+
+    return {"level": table(stats.by_level), "occupation": table(stats.by_occupation), "year": table(stats.by_year),
+            "city": table(stats.by_city), "organisation": table(stats.by_organisation)}
+
+
+def test_every_table_equals_the_counts_from_the_rows(data):
+    province, hefei = authority(data, "安徽省"), data["j"]["合肥市"]
+    for actor, filters in ((province, StatsFilter()), (province, StatsFilter(city_id=hefei.pk)),
+                           (province, StatsFilter(year=Y2)), (province, StatsFilter(level_code=5)),
+                           (authority(data, "合肥市"), StatsFilter()), (authority(data, "天津市"), StatsFilter()),
+                           (data["manager"], StatsFilter())):
+        stats = statistics_for(actor, filters)
+        expected = counted_from_the_rows(actor, filters)
+        assert shown(stats) == expected, filters
+        assert stats.totals.certified == sum(row[4] for row in expected["level"].values())
+
+
+def test_a_revocation_or_a_new_issue_shows_on_the_dashboard_at_once(data):
+    """No stale figures: the certificate counts come from a tally the issue and revocation
+    services keep in their own transaction."""
+    hefei = authority(data, "合肥市")
+    client = Client()
+    client.force_login(hefei.user)
+    page = client.get(reverse("supervision:statistics")).content.decode()
+    assert 'data-testid="kpi-certified">3<' in page and 'data-testid="kpi-high-skill">1<' in page
+
+    level_3 = Certificate.objects.get(organisation=data["hefei"], level_code=3)
+    certificate_revoke(actor=data["manager"], certificate=level_3, ground="fraud", reason="伪造工作年限证明")
+    page = client.get(reverse("supervision:statistics")).content.decode()
+    assert 'data-testid="kpi-certified">2<' in page and 'data-testid="kpi-high-skill">0<' in page
+    assert totals(statistics_for(hefei)) == (6, 6, 6, 5, 2, 0)
+
+    level_5 = Certificate.objects.filter(organisation=data["hefei"], level_code=5).first()
+    certificate_reissue(actor=data["manager"], certificate=level_5, kind="reissue", reason="证书遗失")
+    assert statistics_for(hefei).totals.certified == 2  # a reissued certificate is still one certificate
+
+    # The returned-then-resubmitted batch of last year: its report accepted, its two passes issued.
+    batch = Batch.objects.get(organisation=data["hefei"], first_exam_date__year=Y2)
+    Report.objects.filter(batch=batch, version=2).update(status=Report.Status.ACCEPTED, decided_at=timezone.now())
+    certificates_issue(actor=data["manager"], batch=batch, issued_on=dt.date(Y2, 8, 1))
+    stats = statistics_for(hefei)
+    assert totals(stats) == (6, 6, 6, 5, 4, 0)
+    assert [(r.key, r.certified) for r in stats.by_year] == [(Y1, 2), (Y2, 2)]
+    page = client.get(reverse("supervision:statistics")).content.decode()
+    assert 'data-testid="kpi-certified">4<' in page
+    assert shown(stats) == counted_from_the_rows(hefei)
+
+
+def test_the_tally_equals_the_register_counted_again(data):
+    level_5 = Certificate.objects.filter(organisation=data["bengbu"]).first()
+    certificate_revoke(actor=authority(data, "蚌埠市"), certificate=level_5, ground="irregular", reason="考场违规")
+    kept = sorted((t.organisation_id, t.year, t.level_code, t.occupation_id, t.issued, t.revoked)
+                  for t in CertificateTally.objects.all())
+    counted = sorted((t.organisation_id, t.year, t.level_code, t.occupation_id, t.issued, t.revoked)
+                     for t in tally_rows(Certificate.objects.all()))
+    assert kept == counted and sum(row[4] for row in kept) == Certificate.objects.count() == 3 + 1 + 2 + 4
+    assert sum(row[5] for row in kept) == 1
+    assert tally_rebuild() == len(kept)
+    assert sorted((t.organisation_id, t.year, t.level_code, t.occupation_id, t.issued, t.revoked)
+                  for t in CertificateTally.objects.all()) == kept

@@ -21,7 +21,7 @@ from ..services import archives as archive_services
 from ..services import evaluation as evaluation_services
 from ..services import inspections as services
 from .conftest import YEAR
-from .factories import evaluated_batch, filed, record_results
+from .factories import evaluated_batch, filed, issue_certificates, record_results
 
 pytestmark = pytest.mark.django_db
 ALL_OK = {key: {"result": "ok", "note": ""} for key, _label in services.CHECKLIST}
@@ -171,6 +171,7 @@ def test_statistics_downloads_hold_the_figures_on_the_page(jurisdictions):
     org = filed(jurisdictions["合肥市"], "合肥统计页面测试有限公司")
     evaluated = evaluated_batch(org, first=dt.date(YEAR, 5, 10), levels=(5, 4))
     record_results(evaluated, passed=3)
+    issue_certificates(evaluated)
     client = client_for(make_user(Role.AUTHORITY, jurisdiction=jurisdictions["合肥市"]))
     page = client.get(reverse("supervision:statistics"))
     assert page.status_code == 200

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from skilleval.accounts.access import Perm
-from skilleval.catalog.models import Level, Occupation
+from skilleval.catalog.models import Level
 from skilleval.core.errors import DomainError
 from skilleval.core.views import ActorView, apply_domain_error
 
@@ -24,9 +24,9 @@ from ..selectors import (
     StatsFilter,
     goal_progress,
     goals_visible_to,
-    statistics_applications,
     statistics_cities,
     statistics_for,
+    statistics_occupations,
 )
 from ..services import evaluation as services
 from .archives import xlsx_response
@@ -39,6 +39,9 @@ TABLES = {
     "city": (gettext_lazy("按地区"), gettext_lazy("地区"), "by_city"),
     "organisation": (gettext_lazy("按机构"), gettext_lazy("评价机构"), "by_organisation"),
 }
+
+
+DEADLINES_SHOWN = 100
 
 
 def _chart_data(stats) -> dict:
@@ -58,8 +61,7 @@ class StatisticsView(AnyOfView):
 
     def get(self, request):
         actor = request.actor
-        base = statistics_applications(actor)
-        occupations = Occupation.objects.filter(pk__in=base.values("item__occupation_id")).order_by("code")
+        occupations = statistics_occupations(actor)
         form = StatisticsFilterForm(
             request.GET or None,
             city_choices=[(j.pk, j.name) for j in statistics_cities(actor)] if actor.is_authority else [],
@@ -78,13 +80,16 @@ class StatisticsView(AnyOfView):
             return self._download(download, stats, today)
         goals = [goal_progress(g) for g in goals_visible_to(actor).order_by("jurisdiction__code", "target_year")] \
             if actor.is_authority else []
+        # The page lists the deadlines missed, then open, then the latest met; the XLSX has them all.
+        rank = {"missed": 0, "open": 1, "met": 2}
+        shown = sorted(stats.deadlines, key=lambda d: (rank[d.status(today)], -d.due.toordinal()))[:DEADLINES_SHOWN]
         query = request.GET.copy()
         query.pop("download", None)
         return render(request, "supervision/statistics.html", {
             "form": form, "stats": stats, "goals": goals, "chart": _chart_data(stats), "today": today,
             "tables": [(key, title, label, getattr(stats, attr)) for key, (title, label, attr) in TABLES.items()
                        if actor.is_authority or key not in ("city", "organisation")],
-            "deadline_status": DEADLINE_STATUS, "query": query.urlencode(), "is_authority": actor.is_authority,
+            "deadline_status": DEADLINE_STATUS, "deadlines_shown": shown, "query": query.urlencode(), "is_authority": actor.is_authority,
         })
 
     def _download(self, which, stats, today):
