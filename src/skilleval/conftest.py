@@ -73,3 +73,34 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Tests marked `postgresql` (concurrency and faults: row locks, pg_terminate_backend; EXPLAIN plans) run in the
+# PostgreSQL run only; on SQLite they are deselected, and the summary says how many and why.
+
+_POSTGRESQL_ONLY = pytest.StashKey[int]()
+
+
+def _postgresql() -> bool:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    if _postgresql():
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        config.hook.pytest_deselected(items=deselected)
+        config.stash[_POSTGRESQL_ONLY] = len(deselected)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    count = config.stash.get(_POSTGRESQL_ONLY, 0)
+    if count:
+        terminalreporter.write_line(
+            f"{count} PostgreSQL-only tests (concurrency, faults, query plans) deselected on SQLite: "
+            "run them with DATABASE_URL=postgresql://…", yellow=True)

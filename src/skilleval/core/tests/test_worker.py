@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -30,8 +32,10 @@ def _database_url() -> str:
     return f"postgresql://{db.get('USER') or 'postgres'}{password}@{host}:{port}/{db['NAME']}"
 
 
-@pytest.fixture
-def worker(transactional_db):
+def start_worker(*pool: str) -> subprocess.Popen:
+    """A real Celery worker process on the configured broker, seeing the test database.
+    `pool` defaults to the solo pool; `("--pool=prefork", "--concurrency=1")` runs the
+    tasks in a child process that a test can kill."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "skilleval.config.settings.base",
@@ -41,11 +45,17 @@ def worker(transactional_db):
         # CI runs this file a second time with CELERY_BROKER_URL=redis://… (the production broker).
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "skilleval.config", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-heartbeat", "--without-gossip", "--without-mingle"],
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "skilleval.config", "worker", *(pool or ("--pool=solo",)),
+         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+
+
+@contextmanager
+def running_worker(*pool: str) -> Iterator[subprocess.Popen]:
+    """Tasks go to the broker (not run in-process) while a real worker runs."""
+    process = start_worker(*pool)
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     try:
@@ -59,7 +69,13 @@ def worker(transactional_db):
             process.kill()
 
 
-def _wait_finished(job: Job, process, seconds: float = 60) -> Job:
+@pytest.fixture
+def worker(transactional_db):
+    with running_worker() as process:
+        yield process
+
+
+def _wait_finished(job: Job, process, seconds: float = 180) -> Job:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         job.refresh_from_db()
