@@ -46,8 +46,8 @@ class BatchItemOut(_Out):
     occupation_name: str = Field(alias="occupation.name")
     work_type_code: str | None = Field(None, alias="work_type.code")
     work_type_name: str | None = Field(None, alias="work_type.name")
-    level_code: int = Field(alias="level.code")
-    level_name: str = Field(alias="level.name")
+    level_code: int | None = Field(None, alias="level.code", description="专项职业能力考核为空")
+    level_name: str | None = Field(None, alias="level.name")
     method: str
     method_display: str = Field(alias="get_method_display")
     theory_weight: int
@@ -67,6 +67,7 @@ class BatchOut(_Out):
     id: int
     code: str
     name: str
+    kind: str = Field(description="level 职业技能等级认定；special 专项职业能力考核")
     status: str
     status_display: str = Field(alias="get_status_display")
     organisation_id: int
@@ -212,7 +213,7 @@ class ApplicationOut(_Out):
     item_id: int
     item_label: str
     occupation_code: str = Field(alias="item.occupation.code")
-    level_code: int = Field(alias="item.level.code")
+    level_code: int | None = Field(None, alias="item.level.code", description="专项职业能力考核为空")
     # The eligibility engine's verdict
     eligible: bool = Field(description="符合申报条件")
     route: str = Field(description="认定路径：normal 正常、skip_level 越级、exceptional 破格、competition 竞赛；不符合时为空")

@@ -15,16 +15,16 @@ from ninja.pagination import paginate
 from skilleval.accounts.access import Actor, Perm
 from skilleval.certificates import documents, query, services, signing
 from skilleval.certificates.forms import IdentityQueryForm, clean_certificate_number
-from skilleval.certificates.models import Certificate, RevocationGround
+from skilleval.certificates.models import Certificate
 from skilleval.certificates.selectors import (
     batch_for_issue,
     can_read_register,
     certificate_get_for_actor,
-    certificate_public_by_number,
     certificates_of_holder,
-    certificates_public_by_identity,
     certificates_visible_to,
     platform_keys_published,
+    public_answer_by_number,
+    public_rows_by_identity,
 )
 from skilleval.core.errors import DomainError
 
@@ -40,34 +40,32 @@ def _require(request, perm: str) -> Actor:
     return actor
 
 
-def _public(certificate: Certificate) -> dict:
+def _public(row: dict) -> dict:
+    """A cached public row (selectors.public_row) in the API's field names."""
     return {
-        "number": certificate.number, "name": certificate.name, "id_type": certificate.id_type.name,
-        "id_number_masked": certificate.masked_id_number, "occupation": certificate.occupation.name,
-        "work_type": certificate.work_type.name if certificate.work_type_id else "",
-        "level": documents.level_display(certificate), "issued_on": certificate.issued_on,
-        "evaluation_organisation": certificate.evaluation_organisation,
-        "issuing_organisation": certificate.issuing_organisation, "status": certificate.status,
-        "status_label": certificate.get_status_display(), "revision": certificate.revision,
-        "revoked_on": certificate.revoked_at.date() if certificate.revoked_at else None,
-        "revocation_ground": RevocationGround(certificate.revocation_ground).label
-        if certificate.revocation_ground else "",
-        "verify_url": documents.verification_url(certificate.number),
+        "number": row["number"], "name": row["name"], "id_type": row["id_type"], "id_number_masked": row["id_masked"],
+        "occupation": row["occupation"], "work_type": row["work_type"], "level": row["level"],
+        "issued_on": row["issued_on"], "evaluation_organisation": row["evaluation_organisation"],
+        "issuing_organisation": row["issuing_organisation"], "status": row["status"],
+        "status_label": row["status_label"], "revision": row["revision"], "revoked_on": row["revoked_on"],
+        "revocation_ground": row["revocation_ground"], "verify_url": documents.verification_url(row["number"]),
     }
 
 
-def _gate(request, token: str, answer: str):
-    gate = query.query_gate(query.client_of(request), captcha_token=token, captcha_answer=answer)
+def _gate(request, token: str, answer: str, answer_key: str):
+    """(None, the cached answer or None) when the query may run, else (the 429 answer, None)."""
+    gate, cached = query.query_gate_and_answer(query.client_of(request), answer_key, captcha_token=token,
+                                               captcha_answer=answer)
     if gate.allowed:
-        return None
+        return None, cached
     body = {"detail": gate.message, "retry_after": gate.retry_after, "captcha_required": gate.captcha_required}
     if gate.captcha_required:
         new = query.captcha_new()
         body.update(captcha_token=new, captcha_image_url=reverse("certificates:captcha", args=[new]))
-    return Status(429, body)
+    return Status(429, body), None
 
 
-def _answer(rows: list[Certificate], not_found: str) -> dict:
+def _answer(rows: list[dict], not_found: str) -> dict:
     return {"found": bool(rows), "message": _("查询到 %(n)d 张证书。") % {"n": len(rows)} if rows else not_found,
             "certificates": [_public(c) for c in rows]}
 
@@ -80,11 +78,11 @@ def public_query_number(request, number: str = Query(..., max_length=40, descrip
         number = clean_certificate_number(number)
     except Exception as exc:
         raise DomainError(getattr(exc, "messages", [_("证书编号格式不正确。")])[0], field="number") from None
-    refused = _gate(request, captcha_token, captcha_answer)
+    refused, cached = _gate(request, captcha_token, captcha_answer, query.answer_key_number(number))
     if refused is not None:
         return refused
-    found = certificate_public_by_number(number)
-    return _answer([found] if found else [], _("未查询到该编号的证书。"))
+    found = public_answer_by_number(number, cached=cached)
+    return _answer([found["row"]] if found else [], _("未查询到该编号的证书。"))
 
 
 @router.post("/query", auth=None, response={200: s.QueryOut, 429: s.GateOut},
@@ -94,10 +92,11 @@ def public_query_identity(request, payload: s.IdentityQueryIn):
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
         raise DomainError(errors[0], field=field)
-    refused = _gate(request, payload.captcha_token, payload.captcha_answer)
+    id_number = form.cleaned_data["id_number"]
+    refused, cached = _gate(request, payload.captcha_token, payload.captcha_answer, query.answer_key_identity(id_number))
     if refused is not None:
         return refused
-    rows = certificates_public_by_identity(name=form.cleaned_data["name"], id_number=form.cleaned_data["id_number"])
+    rows = public_rows_by_identity(name=form.cleaned_data["name"], id_number=id_number, cached=cached)
     return _answer(rows, _("未查询到与该姓名和证件号码对应的证书。"))
 
 

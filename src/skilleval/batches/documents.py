@@ -85,6 +85,8 @@ def _month(value: dt.date) -> str:
 
 
 def _item_name(item: BatchItem) -> str:
+    if item.special_ability_id:
+        return item.special_ability.name
     return item.work_type.name if item.work_type_id and item.work_type else item.occupation.name
 
 
@@ -175,7 +177,7 @@ def _gather_plan(batch: Batch, today: dt.date | None = None) -> _Plan:
         exam_date = item.exam_date
         item_rows.append([
             str(i), _item_name(item), item.work_type.code if item.work_type_id and item.work_type else item.occupation.code,
-            str(item.level), _method(item), _weights(item), _("%(m)d分") % {"m": item.pass_mark},
+            item.level_label, _method(item), _weights(item), _("%(m)d分") % {"m": item.pass_mark},
             exam_date.isoformat() if exam_date else _("%(a)s\n至%(b)s") % {
                 "a": batch.first_exam_date.isoformat(), "b": batch.last_exam_date.isoformat()},
         ])
@@ -183,7 +185,7 @@ def _gather_plan(batch: Batch, today: dt.date | None = None) -> _Plan:
                        _("权重"), _("合格分数线"), _("考核日期")], item_rows, [9, 24, 25, 21, 30, 25, 18, 26],
                       center_columns=(0, 6))
 
-    candidate_rows = [[str(i), _item_name(item), str(item.level), str(counts.get(item.pk, 0)),
+    candidate_rows = [[str(i), _item_name(item), item.level_label, str(counts.get(item.pk, 0)),
                        str(item.capacity) if item.capacity else "—"] for i, item in enumerate(items, start=1)]
     candidate_rows.append([_("合计"), "", "", str(sum(counts.get(item.pk, 0) for item in items)),
                            str(sum(item.capacity or 0 for item in items)) if any(i.capacity for i in items) else "—"])
@@ -435,7 +437,7 @@ def candidate_list_xlsx(batch: Batch) -> bytes:
         rows.append([
             i, a.number, a.name, _SEX.get(a.sex, a.sex), person.id_type.name, person.id_number,
             item.occupation.name, item.work_type.name if item.work_type_id and item.work_type else "",
-            str(item.level), a.get_route_display() if a.route else "", a.rule_label,
+            item.level_label, a.get_route_display() if a.route else "", a.rule_label,
             person.organisation.name if person.organisation_id and person.organisation else "",
         ])
     return write_xlsx(list(CANDIDATE_LIST_HEADERS), rows, title=_("考生名单"))
@@ -698,7 +700,7 @@ def application_form_pdf(application: Application, *, full_id: bool = False) -> 
     rows += [
         [_("申报技能等级认定情况"), _("申报职业"), item.occupation.name, _("工种方向"),
          item.work_type.name if item.work_type_id and item.work_type else a.work_type_direction, _("等级"),
-         str(item.level)],
+         item.level_label],
         ["", _("申报类别及条件"), _Choices(Application.Route.choices, a.requested_route), "", condition, "", ""],
     ]
     spans += [((0, start), (0, start + 1)), ((2, start + 1), (3, start + 1)), ((4, start + 1), (6, start + 1))]

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skilleval.catalog.models import IDType
 
-from .models import Application, Award, Batch, BatchStaff, Education, HeldCertificate, Method
+from .models import Application, Award, Batch, BatchKind, BatchStaff, Education, HeldCertificate, Method
 from .services import PLAN_HEADINGS
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -12,13 +12,32 @@ DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 class BatchForm(forms.ModelForm):
     class Meta:
         model = Batch
-        fields = ["name", "registration_opens", "registration_closes", "first_exam_date", "last_exam_date", "sites",
+        fields = ["kind", "name", "registration_opens", "registration_closes", "first_exam_date", "last_exam_date", "sites",
                   "candidate_scope", "content", "eligibility_notes", "contact"]
         widgets = {
             "registration_opens": DATE, "registration_closes": DATE, "first_exam_date": DATE, "last_exam_date": DATE,
             "sites": forms.Textarea(attrs={"rows": 2}), "candidate_scope": forms.Textarea(attrs={"rows": 2}),
             "content": forms.Textarea(attrs={"rows": 3}), "eligibility_notes": forms.Textarea(attrs={"rows": 3}),
         }
+        help_texts = {"kind": _("专项职业能力考核：按经市级人社部门备案的考核规范，考核一个技能模块，合格者取得专项职业能力证书。创建后不能更改。")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # the kind is chosen once, at creation
+            self.fields["kind"].disabled = True
+
+
+class SpecialAbilityForm(forms.Form):
+    """The special ability a special assessment batch evaluates."""
+
+    ability_code = forms.ChoiceField(label=_("专项职业能力（考核规范已备案）"))
+    exam_date = forms.DateField(label=_("考核日期"), required=False, widget=DATE)
+    capacity = forms.IntegerField(label=_("计划人数"), min_value=1, required=False)
+
+    def __init__(self, *args, abilities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ability_code"].choices = [("", "—")] + [
+            (a.code, f"{a.code} {a.name}（{a.norm_title}；{a.module}）") for a in abilities]
 
 
 class BatchItemForm(forms.Form):
@@ -149,6 +168,7 @@ class ApplicationFilterForm(forms.Form):
 class BatchFilterForm(forms.Form):
     q = forms.CharField(label=_("批次名称或编号"), required=False, max_length=50)
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(Batch.Status.choices))
+    kind = forms.ChoiceField(label=_("评价类型"), required=False, choices=[("", _("全部"))] + list(BatchKind.choices))
 
 
 class RescheduleForm(forms.Form):

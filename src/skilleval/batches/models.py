@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from skilleval.core.crypto import ProtectedIdNumberField
 from skilleval.core.models import BaseModel
 from skilleval.core.validators import mask_id_number
 
@@ -30,6 +31,14 @@ class Method(models.TextChoices):
 
 # Methods that need no exam: they produce a result from their own records [HF 11(4)].
 METHODS_WITHOUT_EXAM = frozenset({Method.PERFORMANCE, Method.DIRECT, Method.COMPETITION})
+
+
+class BatchKind(models.TextChoices):
+    """What a batch evaluates: occupation levels, or one special vocational ability
+    (专项职业能力考核, "技能人才评价的重要补充" [seed 004 (二)、(十)])."""
+
+    LEVEL = "level", _("职业技能等级认定")
+    SPECIAL = "special", _("专项职业能力考核")
 
 
 class Education(models.TextChoices):
@@ -79,6 +88,8 @@ class Batch(BaseModel):
 
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="batches")
     code = models.CharField(_("批次编号"), max_length=30, unique=True)
+    kind = models.CharField(_("评价类型"), max_length=10, choices=BatchKind.choices, default=BatchKind.LEVEL,
+                            db_index=True)
     name = models.CharField(_("批次名称"), max_length=100)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     registration_opens = models.DateField(_("报名开始日期"))
@@ -128,6 +139,12 @@ class Batch(BaseModel):
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.organisation_id, None
 
+    @property
+    def is_special_assessment(self) -> bool:
+        """A special vocational ability assessment: one module, no level, a proof of
+        ability instead of a level certificate. Every difference branches on this."""
+        return self.kind == BatchKind.SPECIAL
+
     def registration_open(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.status == self.Status.ANNOUNCED and self.registration_opens <= today <= self.registration_closes
@@ -156,7 +173,10 @@ class BatchItem(BaseModel):
     occupation = models.ForeignKey("catalog.Occupation", verbose_name=_("职业"), on_delete=models.PROTECT)
     work_type = models.ForeignKey("catalog.WorkType", verbose_name=_("工种"), null=True, blank=True,
                                   on_delete=models.PROTECT)
-    level = models.ForeignKey("catalog.Level", verbose_name=_("等级"), on_delete=models.PROTECT)
+    level = models.ForeignKey("catalog.Level", verbose_name=_("等级"), null=True, blank=True, on_delete=models.PROTECT,
+                              help_text=_("专项职业能力考核不设等级"))
+    special_ability = models.ForeignKey("catalog.SpecialAbility", verbose_name=_("专项职业能力"), null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="batch_items")
     method = models.CharField(_("评价方式"), max_length=20, choices=Method.choices, default=Method.EXAM)
     theory_weight = models.PositiveSmallIntegerField(_("理论知识权重（%）"), default=0)
     practical_weight = models.PositiveSmallIntegerField(_("操作技能权重（%）"), default=0)
@@ -175,11 +195,21 @@ class BatchItem(BaseModel):
             models.UniqueConstraint(fields=["batch", "occupation", "work_type", "level"], nulls_distinct=False,
                                     name="batch_item_unique"),
             models.CheckConstraint(name="batch_item_pass_mark_range", condition=models.Q(pass_mark__lte=100)),
+            models.CheckConstraint(name="batch_item_level_or_special_ability",
+                                   condition=models.Q(level__isnull=True, special_ability__isnull=False)
+                                   | models.Q(level__isnull=False, special_ability__isnull=True)),
         ]
 
     def __str__(self) -> str:
+        if self.special_ability_id:
+            return f"{self.special_ability.name}（{BatchKind.SPECIAL.label}）"
         name = self.work_type.name if self.work_type_id else self.occupation.name
         return f"{name} {self.level}"
+
+    @property
+    def level_label(self) -> str:
+        """The level as shown in lists and tables; a special ability has none."""
+        return str(self.level) if self.level_id else str(BatchKind.SPECIAL.label)
 
 
 class Application(BaseModel):
@@ -246,6 +276,7 @@ class Application(BaseModel):
     reasons = models.JSONField(_("不符合的原因"), default=list, blank=True)
     flags = models.JSONField(_("需核实的问题"), default=list, blank=True)
     evaluated_at = models.DateTimeField(_("判定时间"), null=True, blank=True)
+    personal_data_purged_at = models.DateTimeField(_("个人信息清除时间"), null=True, blank=True, editable=False)
 
     # Review
     review_reason = models.TextField(_("审核意见"), blank=True)
@@ -348,7 +379,7 @@ class BatchStaff(BaseModel):
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="staff")
     role = models.CharField(_("职责"), max_length=12, choices=Role.choices)
     name = models.CharField(_("姓名"), max_length=50)
-    id_number = models.CharField(_("身份证号"), max_length=18)
+    id_number = ProtectedIdNumberField(_("身份证号"), plain_length=18)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from skilleval.accounts.access import Actor, get_scoped_or_404
+from skilleval.catalog.models import SpecialAbility
 
 from .models import Application, Batch
+
+if TYPE_CHECKING:
+    from skilleval.orgs.models import Organisation
 
 
 def batches_visible_to(actor: Actor) -> QuerySet[Batch]:
@@ -67,3 +72,12 @@ def open_announcements_for(actor: Actor, today: dt.date | None = None) -> QueryS
 def application_counts(batch: Batch) -> dict[str, int]:
     rows = batch.applications.values("status").annotate(n=Count("pk"))
     return {row["status"]: row["n"] for row in rows}
+
+
+def special_abilities_for(organisation: Organisation) -> QuerySet[SpecialAbility]:
+    """The special abilities an organisation may assess: those whose norm was filed with
+    its city's authority (or, for a province-level organisation, its province's) [seed
+    004 (十): "依照经市级人社部门备案通过后的专项职业能力考核规范"]."""
+    jurisdiction = organisation.jurisdiction
+    allowed = [jurisdiction.pk] + ([jurisdiction.parent_id] if jurisdiction.parent_id else [])
+    return SpecialAbility.objects.filter(jurisdiction_id__in=allowed).select_related("occupation", "jurisdiction")

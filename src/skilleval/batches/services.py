@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from skilleval.accounts.access import Actor, Perm
 from skilleval.accounts.models import Person
 from skilleval.catalog.models import IDType, Level, Occupation, WorkType
-from skilleval.core.audit import audit_record, snapshot
+from skilleval.core.audit import audit_record, personal_data_view_record, snapshot
 from skilleval.core.errors import DomainError
 from skilleval.core.files import check_upload
 from skilleval.core.models import AuditEvent
@@ -35,11 +35,13 @@ from .models import (
     Award,
     Batch,
     BatchItem,
+    BatchKind,
     BatchStaff,
     Education,
     HeldCertificate,
     Method,
 )
+from .selectors import special_abilities_for
 
 Status = Batch.Status
 PLAN_HEADINGS = (
@@ -101,6 +103,9 @@ def batch_create(*, actor: Actor, organisation: Organisation, **data: Any) -> Ba
         raise DomainError(_("只有备案有效的评价机构才能创建认定批次（本单位当前：%(s)s）。") % {
             "s": organisation.get_status_display()})
     values = {k: data[k] for k in BATCH_FIELDS if k in data}
+    values["kind"] = data.get("kind") or BatchKind.LEVEL
+    if values["kind"] not in BatchKind.values:
+        raise DomainError(_("请选择评价类型（职业技能等级认定或专项职业能力考核）。"), field="kind")
     _check_batch_dates({**{k: "" for k in ("name", "sites", "contact")}, **values})
     year = values["first_exam_date"].year
     prefix = f"{organisation.filing_number}-{year}-"
@@ -151,6 +156,8 @@ def batch_item_add(
     _require_org(actor, batch.organisation_id)
     if not batch.can_edit():
         raise DomainError(_("公告发布后不能再增减评价职业。"))
+    if batch.is_special_assessment:
+        raise DomainError(_("专项职业能力考核批次不设职业等级，请选择本批次考核的专项职业能力。"), field="occupation_code")
     occupation = Occupation.objects.filter(code=(occupation_code or "").strip()).first()
     if occupation is None:
         raise DomainError(_("职业编码“%(c)s”不在职业目录中。") % {"c": occupation_code}, field="occupation_code")
@@ -198,6 +205,39 @@ def batch_item_add(
 
 
 @transaction.atomic
+def batch_special_ability_set(*, actor: Actor, batch: Batch, ability_code: str, exam_date: dt.date | None = None,
+                              capacity: Any = None) -> BatchItem:
+    """Name the special ability a special assessment batch evaluates: one module (its norm's,
+    e.g. 操作技能) weighted 100%, the norm's pass mark or the profile's default. Replaces the
+    batch's previous choice while it is a draft."""
+    batch = _lock(batch)
+    _require_org(actor, batch.organisation_id)
+    if not batch.is_special_assessment:
+        raise DomainError(_("职业技能等级认定批次请添加评价职业及等级。"), field="ability_code")
+    if not batch.can_edit():
+        raise DomainError(_("公告发布后不能再更改考核的专项职业能力。"))
+    ability = special_abilities_for(batch.organisation).filter(code=(ability_code or "").strip()).first()
+    if ability is None:
+        raise DomainError(_("“%(c)s”不是经本地市级人社部门备案考核规范的专项职业能力。") % {"c": ability_code or ""},
+                          field="ability_code")
+    if exam_date and not batch.first_exam_date <= exam_date <= batch.last_exam_date:
+        raise DomainError(_("考核日期应在批次评价期间内。"), field="exam_date")
+    profile = batch.organisation.jurisdiction.policy_profile()
+    before = [snapshot(i) for i in batch.items.all()]
+    batch.items.all().delete()
+    item = BatchItem.objects.create(
+        batch=batch, occupation=ability.occupation, special_ability=ability, level=None, method=Method.EXAM,
+        theory_weight=0, practical_weight=100, review_weight=0,
+        pass_mark=ability.pass_mark if ability.pass_mark is not None else profile.default_pass_mark,
+        modules=[{"name": ability.module, "mandatory": True}], exam_date=exam_date,
+        capacity=_int(capacity, "capacity", 1, 100000) if capacity else None)
+    _audit(actor, batch, AuditEvent.Action.UPDATE, _("设置考核的专项职业能力：%(a)s（%(n)s）") % {
+        "a": ability.name, "n": ability.norm_title}, before={"items": before} if before else None,
+        after=snapshot(item), organisation_id=batch.organisation_id)
+    return item
+
+
+@transaction.atomic
 def batch_item_remove(*, actor: Actor, item: BatchItem) -> None:
     batch = _lock(item.batch)
     _require_org(actor, batch.organisation_id)
@@ -219,7 +259,8 @@ def batch_announce(*, actor: Actor, batch: Batch, today: dt.date | None = None) 
     if not batch.organisation.can_create_batch():
         raise DomainError(_("本单位备案已失效，不能发布认定公告。"))
     if not batch.items.exists():
-        raise DomainError(_("请至少添加一个评价职业（工种）及等级。"))
+        raise DomainError(_("请选择本批次考核的专项职业能力。") if batch.is_special_assessment
+                          else _("请至少添加一个评价职业（工种）及等级。"))
     if batch.registration_closes < today:
         raise DomainError(_("报名截止日期已过，请先修改报名时间。"), field="registration_closes")
     batch.status = Status.ANNOUNCED
@@ -323,7 +364,7 @@ def application_check(batch: Batch, data: ApplicationData, *,
         post = Occupation.objects.filter(code=code).first()
     if post is None:
         errors.append(("post_occupation_code", _("请填写现岗位对应的职业编码（职业目录中）。")))
-    elif item is not None and post.pk != item.occupation_id:
+    elif item is not None and post.pk != item.occupation_id and not batch.is_special_assessment:
         errors.append(("post_occupation_code", _("申报职业“%(a)s”与现从事岗位的职业“%(b)s”不一致，应申报本人实际工作岗位的职业。") % {
             "a": item.occupation.name, "b": post.name}))
     if not (data.education or "").strip():
@@ -345,6 +386,8 @@ def application_check(batch: Batch, data: ApplicationData, *,
         errors.append(("current_post", _("请填写现从事岗位。")))
     if data.requested_route not in (Application.Route.NORMAL, Application.Route.EXCEPTIONAL):
         errors.append(("requested_route", _("申报类别只能是正常申报或破格申报。")))
+    elif batch.is_special_assessment and data.requested_route != Application.Route.NORMAL:
+        errors.append(("requested_route", _("专项职业能力考核不分等级，没有越级或破格申报。")))
     known = set(Occupation.objects.filter(code__in=[c.get("occupation_code") for c in data.certificates
                                                      if c.get("occupation_code")]).values_list("code", flat=True)) \
         if occupations is None else set(occupations)
@@ -517,12 +560,18 @@ REVIEW_DECISIONS = {
 
 
 @transaction.atomic
-def application_review(*, actor: Actor, application: Application, decision: str, reason: str = "") -> Application:
-    """The organisation accepts, returns for correction (with reasons) or rejects."""
+def application_review(*, actor: Actor, application: Application, decision: str, reason: str = "",
+                       seen_status: str | None = None) -> Application:
+    """The organisation accepts, returns for correction (with reasons) or rejects.
+    `seen_status` is the status the reviewer's page showed: when another reviewer decided
+    in between, this decision is refused rather than silently overriding theirs."""
     application = Application.objects.select_for_update().select_related("batch", "person").get(pk=application.pk)
     _require_org(actor, application.batch.organisation_id)
     if decision not in REVIEW_DECISIONS:
         raise DomainError(_("审核结论不正确。"), field="decision")
+    if seen_status and seen_status != application.status:
+        raise DomainError(_("该报名刚刚已由他人审核为“%(s)s”，您的审核结论未保存。请查看后重新审核。") % {
+            "s": application.get_status_display()})
     if not application.can_review():
         raise DomainError(_("该报名当前为“%(s)s”，不能审核。") % {"s": application.get_status_display()})
     reason = (reason or "").strip()
@@ -633,7 +682,9 @@ def plan_draft(batch: Batch) -> dict[str, str]:
         method_lines.append(f"{i}：{i.get_method_display()}，{weights}" + (f"；模块：{modules}" if modules else ""))
     return {
         "occupations": "\n".join(lines_items),
-        "eligibility": batch.eligibility_notes or _("按备案的申报条件执行，含越级、破格申报条件。"),
+        "eligibility": batch.eligibility_notes or (
+            _("按专项职业能力考核规范执行，不设等级和工作年限条件，年满最低年龄即可报名。") if batch.is_special_assessment
+            else _("按备案的申报条件执行，含越级、破格申报条件。")),
         "time_place": _("%(a)s 至 %(b)s；地点：%(s)s") % {"a": batch.first_exam_date.isoformat(),
                                                       "b": batch.last_exam_date.isoformat(), "s": batch.sites},
         "content_method": "\n".join(method_lines),
@@ -829,6 +880,11 @@ def batch_document(*, actor: Actor, batch: Batch, document: str) -> tuple[bytes,
     content = getattr(documents, builder)(batch)
     _audit(actor, batch, AuditEvent.Action.EXPORT, _("导出 %(d)s") % {"d": document},
            organisation_id=batch.organisation_id)
+    if document == "candidates.xlsx":
+        personal_data_view_record(
+            actor=actor, obj=batch, what=_("导出考生名单"), why=_("报送人社部门的考生名单"),
+            count=batch.applications.filter(status=Application.Status.ACCEPTED).count(),
+            organisation_id=batch.organisation_id)
     return content, content_type, f"{stem}-{batch.code}.{document.rsplit('.', 1)[-1]}"
 
 
@@ -840,4 +896,7 @@ def application_document(*, actor: Actor, application: Application) -> tuple[byt
     full_id = actor.has(Perm.BATCH_MANAGE) and actor.organisation_id == application.batch.organisation_id
     content = documents.application_form_pdf(application, full_id=full_id)
     _audit(actor, application, AuditEvent.Action.EXPORT, _("导出申报表"), organisation_id=application.batch.organisation_id)
+    if full_id:
+        personal_data_view_record(actor=actor, obj=application, what=_("导出申报表"), why=_("考务管理人员审核申报材料"),
+                                  organisation_id=application.batch.organisation_id)
     return content, "application/pdf", f"application-{application.number}.pdf"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.BatchEditView.as_view(), name="batch_edit"),
     path("<int:pk>/items/", views.BatchItemAddView.as_view(), name="item_add"),
     path("<int:pk>/items/<int:item_id>/delete/", views.BatchItemRemoveView.as_view(), name="item_remove"),
+    path("<int:pk>/special-ability/", views.BatchSpecialAbilityView.as_view(), name="special_ability"),
     path("<int:pk>/announce/", views.BatchAnnounceView.as_view(), name="announce"),
     path("<int:pk>/announcement/", views.AnnouncementView.as_view(), name="announcement"),
     path("<int:pk>/apply/", views.ApplyView.as_view(), name="apply"),

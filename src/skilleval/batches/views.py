@@ -32,6 +32,7 @@ from .forms import (
     PlanForm,
     RescheduleForm,
     ReviewForm,
+    SpecialAbilityForm,
     StaffForm,
 )
 from .models import Application, Batch
@@ -41,6 +42,7 @@ from .selectors import (
     applications_visible_to,
     batch_get_for_actor,
     batches_visible_to,
+    special_abilities_for,
 )
 
 
@@ -70,6 +72,7 @@ class BatchListView(ListPageMixin, ActorView):
         Column("code", gettext_lazy("批次编号"), sort="code"),
         Column("name", gettext_lazy("批次名称"), sort="name", html=lambda b: format_html(
             '<a href="{}">{}</a>', reverse("batches:batch_detail", args=[b.pk]), b.name)),
+        Column("get_kind_display", gettext_lazy("评价类型"), sort="kind"),
         Column("organisation__name", gettext_lazy("评价机构"), sort="organisation__name"),
         Column("get_status_display", gettext_lazy("状态"), sort="status",
                html=lambda b: _badge(b.get_status_display(), b.status)),
@@ -92,6 +95,8 @@ class BatchListView(ListPageMixin, ActorView):
             queryset = queryset.filter(Q(name__contains=data["q"]) | Q(code__startswith=data["q"]))
         if data.get("status"):
             queryset = queryset.filter(status=data["status"])
+        if data.get("kind"):
+            queryset = queryset.filter(kind=data["kind"])
         return queryset
 
     def extra_context(self):
@@ -118,7 +123,8 @@ class BatchCreateView(ActorView):
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
-                messages.success(request, _("已创建批次，请添加评价职业（工种）及等级。"))
+                messages.success(request, _("已创建批次，请选择考核的专项职业能力。") if batch.is_special_assessment
+                                 else _("已创建批次，请添加评价职业（工种）及等级。"))
                 return redirect("batches:batch_detail", pk=batch.pk)
         return render(request, self.template_name, {"form": form})
 
@@ -158,7 +164,10 @@ def _batch_context(request, batch, **extra):
         "batch": batch,
         "manager": manager,
         "decider": actor.is_authority and batch.plan_jurisdiction_id in actor.jurisdiction_ids,
-        "items": batch.items.select_related("occupation", "work_type", "level"),
+        "items": batch.items.select_related("occupation", "work_type", "level", "special_ability"),
+        "ability_form": extra.get("ability_form") or (
+            SpecialAbilityForm(abilities=special_abilities_for(batch.organisation))
+            if batch.is_special_assessment and manager else None),
         "counts": application_counts(batch),
         "staff": batch.staff.all(),
         "item_form": extra.get("item_form") or BatchItemForm(scope_choices=_scope_choices(batch)),
@@ -209,6 +218,27 @@ class BatchItemAddView(ActorView):
                 messages.success(request, _("已添加评价职业。"))
                 return redirect(reverse("batches:batch_detail", args=[pk]) + "#items")
         return render(request, "batches/batch_detail.html", _batch_context(request, batch, item_form=form),
+                      status=400)
+
+
+class BatchSpecialAbilityView(ActorView):
+    """A special assessment batch names its special ability (one module, its norm's pass mark)."""
+
+    permission = Perm.BATCH_MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        batch = batch_get_for_actor(actor=request.actor, pk=pk)
+        form = SpecialAbilityForm(request.POST, abilities=special_abilities_for(batch.organisation))
+        if form.is_valid():
+            try:
+                services.batch_special_ability_set(actor=request.actor, batch=batch, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("已设置考核的专项职业能力。"))
+                return redirect(reverse("batches:batch_detail", args=[pk]) + "#items")
+        return render(request, "batches/batch_detail.html", _batch_context(request, batch, ability_form=form),
                       status=400)
 
 
@@ -446,7 +476,8 @@ class ApplicationReviewView(ActorView):
         form = ReviewForm(request.POST)
         if form.is_valid():
             try:
-                services.application_review(actor=request.actor, application=application, **form.cleaned_data)
+                services.application_review(actor=request.actor, application=application,
+                                            seen_status=request.POST.get("seen_status") or None, **form.cleaned_data)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:

@@ -68,6 +68,7 @@ _COMMON = {
     "video_retention_years": 1,
     "paper_retention_years": 3,
     "electronic_retention_years": 5,
+    "applicant_data_retention_years": 5,
     "inspection_min_percent": 30,
     "inactivity_months": 12,
     "min_candidate_age": 16,

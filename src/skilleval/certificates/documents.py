@@ -54,7 +54,24 @@ def query_url() -> str:
 
 def level_display(certificate: Certificate) -> str:
     level = certificate.level
+    if level is None:  # a proof of special vocational ability has no level
+        return str(Certificate.Kind.SPECIAL.label)
     return f"{level.name}/{level.title}" if level.title else level.name
+
+
+def certificate_title(certificate: Certificate) -> str:
+    """The document's title: 职业技能等级证书, or 专项职业能力证书 for a proof of ability."""
+    return str(certificate.get_kind_display())
+
+
+def face_rows(certificate: Certificate) -> list[tuple[str, str]]:
+    """The rows between the ID number and the certificate number: the occupation and level,
+    or, on a proof, the special ability, its norm and the module passed."""
+    if certificate.is_special and certificate.special_ability is not None:
+        ability = certificate.special_ability
+        return [(_("专项职业能力"), ability.name), (_("考核规范"), ability.norm_title),
+                (_("考核模块"), _("%(m)s（合格）") % {"m": ability.module})]
+    return [(_("职业（工种）"), certificate.occupation_display), (_("职业技能等级"), level_display(certificate))]
 
 
 @dataclass
@@ -164,10 +181,11 @@ def draw_certificate(canvas: Canvas, page: Page) -> None:
 
     canvas.setFillColor(RED)
     canvas.setFont(FONT_NAME, 30)
-    canvas.drawCentredString(width / 2, height - 38 * mm, _("职业技能等级证书"))
+    canvas.drawCentredString(width / 2, height - 38 * mm, certificate_title(certificate))
     canvas.setFillColor(MUTED)
     canvas.setFont(FONT_NAME, 9.5)
-    canvas.drawCentredString(width / 2, height - 45 * mm, "VOCATIONAL SKILL LEVEL CERTIFICATE")
+    canvas.drawCentredString(width / 2, height - 45 * mm, "SPECIAL VOCATIONAL ABILITY CERTIFICATE"
+                             if certificate.is_special else "VOCATIONAL SKILL LEVEL CERTIFICATE")
     canvas.setFont(FONT_NAME, 8.5)
     marker = _("电子证书") if page.electronic else _("纸质证书")
     if page.revision > 1:
@@ -205,8 +223,7 @@ def draw_certificate(canvas: Canvas, page: Page) -> None:
         (_("姓　　名"), "" if unprintable else certificate.name),
         (_("证件类型"), certificate.id_type.name),
         (_("证件号码"), certificate.id_number),
-        (_("职业（工种）"), certificate.occupation_display),
-        (_("职业技能等级"), level_display(certificate)),
+        *face_rows(certificate),
         (_("证书编号"), certificate.number),
         (_("发证日期"), f"{certificate.issued_on:%Y年%m月%d日}"),
     ]
@@ -225,12 +242,13 @@ def draw_certificate(canvas: Canvas, page: Page) -> None:
     canvas.drawString(x, oy + 9 * mm, _("评价机构：%(o)s") % {"o": certificate.evaluation_organisation})
     canvas.drawString(x, oy, _("发证机构（印章）：%(o)s") % {"o": certificate.issuing_organisation})
     draw_seal(canvas, x + 130 * mm, oy + 8 * mm, 19 * mm, certificate.issuing_organisation,
-              _("职业技能等级认定专用章"))
+              _("专项职业能力考核专用章") if certificate.is_special else _("职业技能等级认定专用章"))
 
     canvas.setFillColor(MUTED)
     canvas.setFont(FONT_NAME, 7.5)
-    canvas.drawString(x, 17 * mm, _("本证书信息可扫描二维码或登录 %(u)s 免费查询核验。证书编号依据《职业技能等级证书编码规则（试行）》编制。")
-                      % {"u": query_url()})
+    rule = (_("证书编号为“ZX”、机构备案号、年份和6位序列号。") if certificate.is_special
+            else _("证书编号依据《职业技能等级证书编码规则（试行）》编制。"))
+    canvas.drawString(x, 17 * mm, _("本证书信息可扫描二维码或登录 %(u)s 免费查询核验。") % {"u": query_url()} + rule)
 
 
 def _canvas(buffer: io.BytesIO, title: str) -> Canvas:
@@ -261,7 +279,7 @@ def render_pages(pages: Iterable[Page], *, title: str) -> bytes:
 
 
 def render_certificate(certificate: Certificate, copy: CertificateCopy | None, *, electronic: bool) -> bytes:
-    title = _("职业技能等级证书 %(n)s") % {"n": certificate.number}
+    title = f"{certificate_title(certificate)} {certificate.number}"
     return render_pages([Page(certificate=certificate, copy=copy, electronic=electronic)], title=title)
 
 

@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from skilleval.catalog.models import Level
 from skilleval.core.validators import parse_resident_id
 
-from .models import CERTIFICATE_NUMBER_LENGTH, Certificate, CertificateCopy, RevocationGround
+from .models import (
+    CERTIFICATE_NUMBER_LENGTH,
+    PROOF_NUMBER_LENGTH,
+    PROOF_NUMBER_PREFIX,
+    Certificate,
+    CertificateCopy,
+    RevocationGround,
+)
 from .selectors import is_certificate_number, normalise_number
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -15,6 +22,10 @@ KIND_CHOICES = [(CertificateCopy.Kind.REISSUE, CertificateCopy.Kind.REISSUE.labe
 
 def clean_certificate_number(value: str) -> str:
     number = normalise_number(value)
+    if number.startswith(PROOF_NUMBER_PREFIX):  # a proof of special vocational ability
+        if len(number) != PROOF_NUMBER_LENGTH or not is_certificate_number(number):
+            raise ValidationError(_("专项职业能力证书编号应为23位：“ZX”、13位机构备案号、2位年份和6位序列号，请核对后重新输入。"))
+        return number
     if len(number) != CERTIFICATE_NUMBER_LENGTH:
         raise ValidationError(_("证书编号应为22位（当前%(n)d位），请核对后重新输入。") % {"n": len(number)})
     if not is_certificate_number(number):
@@ -61,6 +72,8 @@ class CaptchaForm(forms.Form):
 class RegisterFilterForm(forms.Form):
     q = forms.CharField(label=_("证书编号或姓名"), max_length=50, required=False)
     id_number = forms.CharField(label=_("证件号码"), max_length=40, required=False)
+    kind = forms.ChoiceField(label=_("证书类别"), required=False,
+                             choices=[("", _("全部"))] + list(Certificate.Kind.choices))
     level = forms.TypedChoiceField(label=_("等级"), coerce=int, required=False, empty_value=None)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2099, required=False)
     status = forms.ChoiceField(label=_("状态"), required=False,

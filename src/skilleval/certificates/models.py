@@ -17,13 +17,22 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from skilleval.core.crypto import ProtectedIdNumberField
 from skilleval.core.models import BaseModel
 from skilleval.core.validators import mask_id_number
 
 # 13-character filing number (a capital letter or a digit, then digits), 2 year digits,
 # the level code 1-5, a 6-digit serial from 000001.
-CERTIFICATE_NUMBER_RE = re.compile(r"[A-Z0-9][0-9]{12}[0-9]{2}[1-5](?!000000)[0-9]{6}")
+LEVEL_NUMBER_PATTERN = r"[A-Z0-9][0-9]{12}[0-9]{2}[1-5](?!000000)[0-9]{6}"
 CERTIFICATE_NUMBER_LENGTH = 22
+# A proof of special vocational ability (专项职业能力证书) never takes a level-certificate
+# number: "ZX" (专项), the 13-character filing number, 2 year digits and a 6-digit serial of
+# its own yearly sequence (no level digit): 23 characters, e.g. ZXY34010000001226000001.
+PROOF_NUMBER_PREFIX = "ZX"
+PROOF_NUMBER_PATTERN = r"ZX[A-Z0-9][0-9]{12}[0-9]{2}(?!000000)[0-9]{6}"
+PROOF_NUMBER_LENGTH = 23
+PROOF_LEVEL_CODE = 0  # the serial counter's and the record's "level" for proofs
+CERTIFICATE_NUMBER_RE = re.compile(f"{LEVEL_NUMBER_PATTERN}|{PROOF_NUMBER_PATTERN}")
 
 
 class PlatformKey(BaseModel):
@@ -101,13 +110,20 @@ class Certificate(BaseModel):
         REISSUED = "reissued", _("有效（已补发）")
         REVOKED = "revoked", _("已撤销")
 
-    number = models.CharField(_("证书编号"), max_length=CERTIFICATE_NUMBER_LENGTH, unique=True)
+    class Kind(models.TextChoices):
+        LEVEL = "level", _("职业技能等级证书")
+        SPECIAL = "special", _("专项职业能力证书")
+
+    number = models.CharField(_("证书编号"), max_length=PROOF_NUMBER_LENGTH, unique=True)
+    kind = models.CharField(_("证书类别"), max_length=10, choices=Kind.choices, default=Kind.LEVEL)
+    special_ability = models.ForeignKey("catalog.SpecialAbility", verbose_name=_("专项职业能力"), null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("评价机构"), on_delete=models.PROTECT,
                                      related_name="certificates")
     year = models.PositiveSmallIntegerField(_("核发年度"))
-    level = models.ForeignKey("catalog.Level", verbose_name=_("职业技能等级"), on_delete=models.PROTECT,
-                              related_name="+")
-    level_code = models.PositiveSmallIntegerField(_("等级代码"))
+    level = models.ForeignKey("catalog.Level", verbose_name=_("职业技能等级"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    level_code = models.PositiveSmallIntegerField(_("等级代码"), help_text=_("专项职业能力证书为 0"))
     serial = models.PositiveIntegerField(_("序列号"))
     batch = models.ForeignKey("batches.Batch", verbose_name=_("认定批次"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="certificates")
@@ -118,7 +134,7 @@ class Certificate(BaseModel):
     name = models.CharField(_("姓名"), max_length=50)
     id_type = models.ForeignKey("catalog.IDType", verbose_name=_("证件类型"), on_delete=models.PROTECT,
                                 related_name="+")
-    id_number = models.CharField(_("证件号码"), max_length=40, db_index=True)
+    id_number = ProtectedIdNumberField(_("证件号码"), plain_length=40, db_index=True)
     unit = models.CharField(_("所在单位"), max_length=100, blank=True)
     occupation = models.ForeignKey("catalog.Occupation", verbose_name=_("职业"), on_delete=models.PROTECT,
                                    related_name="+")
@@ -151,14 +167,25 @@ class Certificate(BaseModel):
                                     name="certificate_serial_unique"),
             models.CheckConstraint(name="certificate_serial_range",
                                    condition=models.Q(serial__gte=1, serial__lte=999999)),
-            models.CheckConstraint(name="certificate_level_code_range",
-                                   condition=models.Q(level_code__gte=1, level_code__lte=5)),
+            models.CheckConstraint(
+                name="certificate_kind_fields",
+                condition=models.Q(kind="level", level_code__gte=1, level_code__lte=5, level__isnull=False,
+                                   special_ability__isnull=True)
+                | models.Q(kind="special", level_code=PROOF_LEVEL_CODE, level__isnull=True,
+                           special_ability__isnull=False)),
             models.CheckConstraint(
                 name="certificate_revoked_has_reason",
                 condition=~models.Q(status="revoked") | (models.Q(revoked_at__isnull=False) & ~models.Q(
                     revocation_ground=""))),
         ]
-        indexes = [models.Index(fields=["organisation", "issued_on"], name="certificate_org_issued")]
+        indexes = [
+            models.Index(fields=["organisation", "issued_on"], name="certificate_org_issued"),
+            # The register at scale (issue 9): its default order, the search by name, and the
+            # counts by level and status, whole or per organisation (read from this index alone).
+            models.Index(fields=["-issued_on", "-id"], name="certificate_issued_desc"),
+            models.Index(fields=["name"], name="certificate_name"),
+            models.Index(fields=["organisation", "level_code", "status"], name="certificate_org_level_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
@@ -169,6 +196,18 @@ class Certificate(BaseModel):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+    @property
+    def is_special(self) -> bool:
+        """A proof of special vocational ability (专项职业能力证书) rather than a level certificate."""
+        return self.kind == self.Kind.SPECIAL
+
+    @property
+    def headline(self) -> str:
+        """What the certificate attests, in one line: occupation and level, or the special ability."""
+        if self.is_special and self.special_ability_id:
+            return f"{self.special_ability.name} · {self.get_kind_display()}"
+        return f"{self.occupation_display} · {self.level}"
 
     @property
     def occupation_display(self) -> str:
@@ -258,3 +297,28 @@ class ReissueRequest(BaseModel):
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.certificate.organisation_id, None
+
+
+class CertificateTally(models.Model):
+    """The register counted per organisation, year of issue, level code (0: proof of special
+    ability) and occupation: certificates issued and of those revoked. Kept in the same
+    transaction as every issue and revocation (`tally.py`), so the statistics read a few
+    rows per organisation and year instead of the whole register."""
+
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("核发年度"))
+    level_code = models.PositiveSmallIntegerField(_("等级代码"))
+    occupation = models.ForeignKey("catalog.Occupation", on_delete=models.PROTECT, related_name="+")
+    issued = models.PositiveIntegerField(_("发证数"), default=0)
+    revoked = models.PositiveIntegerField(_("其中已撤销"), default=0)
+
+    class Meta:
+        verbose_name = _("证书统计")
+        verbose_name_plural = _("证书统计")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year", "level_code", "occupation"],
+                                    name="certificate_tally_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.year}/{self.level_code}/{self.occupation_id}: {self.issued}"

@@ -27,9 +27,9 @@ from django.utils.translation import gettext as _
 
 from skilleval.accounts.access import Actor, Perm
 from skilleval.batches.models import Batch
-from skilleval.core.audit import audit_record, snapshot
+from skilleval.core.audit import audit_record, personal_data_view_record, snapshot
 from skilleval.core.errors import DomainError
-from skilleval.core.jobs import Progress
+from skilleval.core.jobs import TRANSIENT_ERRORS, Progress
 from skilleval.core.models import AuditEvent, Job
 from skilleval.core.notifications import notify
 from skilleval.core.pdf import missing_glyphs
@@ -37,8 +37,10 @@ from skilleval.core.validators import mask_id_number
 from skilleval.orgs.models import Organisation
 from skilleval.results.models import Result
 
-from . import signing
+from . import query, signing
 from .models import (
+    PROOF_LEVEL_CODE,
+    PROOF_NUMBER_PREFIX,
     Certificate,
     CertificateCopy,
     PlatformKey,
@@ -47,6 +49,7 @@ from .models import (
     SerialCounter,
 )
 from .selectors import RANGE_WARNING_SHARE, batch_report_accepted, range_use, results_certifiable
+from .tally import tally_add
 
 JOB_KIND = "certificates_issue"
 SQLITE_LOCK_ATTEMPTS = 10
@@ -70,6 +73,7 @@ def _key_create(*, actor: Any, now: dt.datetime) -> PlatformKey:
     except IntegrityError:
         signing.remove_key_file(material.kid)
         raise
+    query.public_keys_forget()  # the verification page must offer the new key at once
     return key
 
 
@@ -120,6 +124,12 @@ def _key_material(key: PlatformKey) -> signing.KeyMaterial:
 
 
 def certificate_number(organisation: Organisation, year: int, level_code: int, serial: int) -> str:
+    """The 22-character number of a level certificate [BB att.2]; for `PROOF_LEVEL_CODE`
+    the 23-character number of a proof of special vocational ability: "ZX", the filing
+    number, the year's last two digits and the serial of the organisation's own yearly
+    proof sequence (no level digit, never inside the level certificates' range)."""
+    if level_code == PROOF_LEVEL_CODE:
+        return f"{PROOF_NUMBER_PREFIX}{organisation.filing_number}{year % 100:02d}{serial:06d}"
     return f"{organisation.filing_number}{year % 100:02d}{level_code}{serial:06d}"
 
 
@@ -133,6 +143,8 @@ def _reserve_serials(organisation: Organisation, year: int, level_code: int, cou
         counter = SerialCounter.objects.select_for_update().get(**lookup)
     start_of_range = organisation.cert_serial_start or 1
     end_of_range = organisation.cert_serial_end or 0
+    if level_code == PROOF_LEVEL_CODE:  # proofs: their own sequence 000001-999999 per year
+        start_of_range, end_of_range = 1, 999999
     first = max(counter.last_serial, start_of_range - 1) + 1
     last = first + count - 1
     if last > end_of_range:
@@ -145,7 +157,7 @@ def _reserve_serials(organisation: Organisation, year: int, level_code: int, cou
     counter.last_serial = last
     counter.save(update_fields=["last_serial"])
     after_share = (last - start_of_range + 1) / (end_of_range - start_of_range + 1)
-    if before_share < RANGE_WARNING_SHARE <= after_share:
+    if before_share < RANGE_WARNING_SHARE <= after_share and level_code != PROOF_LEVEL_CODE:
         notify(organisation_id=organisation.pk, link=reverse("certificates:issue_batches"),
                title=_("%(y)d 年%(l)s级证书号段已使用 %(p)d%%") % {"y": year, "l": level_code, "p": int(after_share * 100)},
                body=_("号段 %(s)06d–%(e)06d 剩余 %(r)d 个号码。号段用完后将不能发证，请及早向人社部门申请。") % {
@@ -182,11 +194,15 @@ def _fields(*, number: str, revision: int, name: str, id_type: str, id_number: s
 
 
 def token_fields(certificate: Certificate, revision: int) -> dict[str, Any]:
-    """What a copy's token signs: the certificate's fields, the ID number masked."""
+    """What a copy's token signs: the certificate's fields, the ID number masked. A proof of
+    special vocational ability signs its ability's code and name in the occupation fields
+    and level 0."""
+    ability = certificate.special_ability if certificate.is_special else None
     fields = _fields(
         number=certificate.number, revision=revision, name=certificate.name, id_type=certificate.id_type.code,
-        id_number=certificate.id_number, occupation_code=certificate.occupation.code,
-        occupation=certificate.occupation.name,
+        id_number=certificate.id_number,
+        occupation_code=ability.code if ability else certificate.occupation.code,
+        occupation=ability.name if ability else certificate.occupation.name,
         work_type=certificate.work_type.name if certificate.work_type is not None else "",
         level=certificate.level_code, issued_on=certificate.issued_on, organisation=certificate.issuing_organisation)
     fields["evaluation_organisation"] = certificate.evaluation_organisation
@@ -202,6 +218,9 @@ CANDIDATE_VALUES = {
     "person_id": "application__person_id", "id_type_id": "application__person__id_type_id",
     "id_type": "application__person__id_type__code", "id_number": "application__person__id_number",
     "unit": "application__person__organisation__name",
+    "special_ability_id": "application__item__special_ability_id",
+    "ability_code": "application__item__special_ability__code",
+    "ability": "application__item__special_ability__name",
 }
 
 
@@ -272,9 +291,10 @@ def _issue(*, actor: Actor, batch: Batch, results: list[Result] | None, issued_o
         if not rows:
             raise DomainError(_("该批次没有待发证的合格人员。"))
         by_level: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        special = batch.is_special_assessment
         for row in rows:
-            code = row["level_code"]
-            if code is None or not 1 <= code <= 5:
+            code = PROOF_LEVEL_CODE if special else row["level_code"]
+            if not special and (code is None or not 1 <= code <= 5):
                 raise DomainError(_("%(n)s 申报的等级不是可发证的等级。") % {"n": row["name"]})
             by_level[code].append(row)
         firsts = {code: _reserve_serials(organisation, issued_on.year, code, len(by_level[code]))
@@ -287,6 +307,8 @@ def _issue(*, actor: Actor, batch: Batch, results: list[Result] | None, issued_o
                 number = certificate_number(organisation, issued_on.year, code, serial)
                 certificates.append(Certificate(
                     number=number, organisation_id=organisation.pk, year=issued_on.year, level_id=row["level_id"],
+                    kind=Certificate.Kind.SPECIAL if special else Certificate.Kind.LEVEL,
+                    special_ability_id=row["special_ability_id"] if special else None,
                     level_code=code, serial=serial, batch_id=batch.pk, result_id=row["result_id"],
                     person_id=row["person_id"], name=row["name"], id_type_id=row["id_type_id"],
                     id_number=row["id_number"], unit=row["unit"] or organisation.name,
@@ -295,7 +317,8 @@ def _issue(*, actor: Actor, batch: Batch, results: list[Result] | None, issued_o
                     unprintable="".join(sorted(missing_glyphs(row["name"])))[:20], issued_by_id=user_id))
                 tokens.append(signing.sign_token(_fields(
                     number=number, revision=1, name=row["name"], id_type=row["id_type"], id_number=row["id_number"],
-                    occupation_code=row["occupation_code"], occupation=row["occupation"],
+                    occupation_code=row["ability_code"] if special else row["occupation_code"],
+                    occupation=row["ability"] if special else row["occupation"],
                     work_type=row["work_type"] or "", level=code, issued_on=issued_on, organisation=organisation.name),
                     material))
         try:
@@ -303,11 +326,13 @@ def _issue(*, actor: Actor, batch: Batch, results: list[Result] | None, issued_o
                 Certificate.objects.bulk_create(certificates, batch_size=2000)
         except IntegrityError:
             raise DomainError(_("部分人员刚刚已由他人发证，本次未发放任何证书。请刷新后重试。")) from None
+        tally_add(certificates)
         now = timezone.now()
         CertificateCopy.objects.bulk_create([CertificateCopy(
             certificate_id=c.pk, revision=1, kind=CertificateCopy.Kind.ORIGINAL, name=c.name, kid=material.kid,
             token=token, issued_at=now, issued_by_id=user_id) for c, token in zip(certificates, tokens, strict=True)],
             batch_size=2000)
+        query.public_answers_forget(certificates)  # a holder's cached answer by ID number now lacks these
         levels = {str(code): {"count": len(by_level[code]), "first": certificate_number(
             organisation, issued_on.year, code, firsts[code]), "last": certificate_number(
             organisation, issued_on.year, code, firsts[code] + len(by_level[code]) - 1)} for code in by_level}
@@ -331,7 +356,7 @@ def certificate_issue(*, actor: Actor, result: Result, issued_on: dt.date | None
 def certificates_issue_start(*, actor: Actor, batch: Batch, issued_on: dt.date | None = None) -> Job:
     """Check what can be checked now and queue the batch's issue as a background job: the
     numbers and records, then every certificate's PDFs with progress."""
-    from skilleval.core.jobs import job_create, job_enqueue
+    from skilleval.core.jobs import job_create, job_enqueue, jobs_open_exists
 
     from .tasks import issue_certificates_task
 
@@ -341,11 +366,13 @@ def certificates_issue_start(*, actor: Actor, batch: Batch, issued_on: dt.date |
     _check_can_issue(organisation, issued_on)
     if not batch_report_accepted(batch):
         raise DomainError(_("该批次的评价结果尚未经人社部门备案接收，不能发证。"))
-    pending: list[int] = [code for code in results_certifiable(batch).filter(certificate__isnull=True).values_list(
-        "application__item__level__code", flat=True) if code is not None]
+    codes = results_certifiable(batch).filter(certificate__isnull=True).values_list(
+        "application__item__level__code", flat=True)
+    pending: list[int] = [PROOF_LEVEL_CODE] * len(codes) if batch.is_special_assessment else [
+        code for code in codes if code is not None]
     if not pending:
         raise DomainError(_("该批次没有待发证的合格人员。"))
-    for code in sorted(set(pending)):
+    for code in sorted(set(pending) - {PROOF_LEVEL_CODE}):
         use = range_use(organisation, issued_on.year, code)
         need = pending.count(code)
         if use is None or use.remaining < need:
@@ -353,8 +380,7 @@ def certificates_issue_start(*, actor: Actor, batch: Batch, issued_on: dt.date |
                               % {"y": issued_on.year, "l": code, "r": use.remaining if use else 0, "n": need})
     with transaction.atomic():
         Batch.objects.select_for_update().get(pk=batch.pk)
-        if Job.objects.filter(kind=JOB_KIND, params__batch_id=batch.pk,
-                              status__in=(Job.Status.PENDING, Job.Status.RUNNING)).exists():
+        if jobs_open_exists(kind=JOB_KIND, params__batch_id=batch.pk):  # an abandoned one is failed first
             raise DomainError(_("该批次的发证任务正在进行，请等待完成。"))
         job = job_create(actor=actor, kind=JOB_KIND, title=_("批量发证：%(b)s") % {"b": batch.name},
                          params={"batch_id": batch.pk, "issued_on": issued_on.isoformat()},
@@ -370,10 +396,17 @@ def certificates_issue_job_body(job: Job, progress: Progress) -> dict:
 
     batch = Batch.objects.get(pk=job.params["batch_id"])
     actor = actor_for(job.created_by)
-    issued = certificates_issue(actor=actor, batch=batch, issued_on=dt.date.fromisoformat(job.params["issued_on"]))
+    issued: list[int] | None = (job.result or {}).get("issued")
+    if issued is None:
+        # The numbers and the job's note of them commit together: a try after a crash (the
+        # database gone, the worker killed) makes these certificates' files, never new numbers.
+        with transaction.atomic():
+            issued = [c.pk for c in certificates_issue(actor=actor, batch=batch,
+                                                       issued_on=dt.date.fromisoformat(job.params["issued_on"]))]
+            Job.objects.filter(pk=job.pk).update(result={"issued": issued})
     total = len(issued)
     progress(0, total, _("已发放 %(n)d 张证书，正在生成证书文件") % {"n": total})
-    certificates = list(Certificate.objects.filter(pk__in=[c.pk for c in issued]).select_related(
+    certificates = list(Certificate.objects.filter(pk__in=issued).select_related(
         "level", "id_type", "occupation", "work_type", "result__application").order_by("level_code", "serial"))
     copies = {c.certificate_id: c for c in CertificateCopy.objects.filter(certificate__in=certificates, revision=1)}
     try:
@@ -389,6 +422,8 @@ def certificates_issue_job_body(job: Job, progress: Progress) -> dict:
         files.insert(0, (f"print-{batch.code}.pdf", printable))
         job.output_file.save(f"certificates-{batch.code}.zip", ContentFile(documents.zip_files(files)), save=False)
         Job.objects.filter(pk=job.pk).update(output_file=job.output_file.name)
+    except TRANSIENT_ERRORS:
+        raise  # the database went away: the task tries again and makes the files of the same certificates
     except Exception:
         raise DomainError(_("已发放 %(n)d 张证书（编号已生效），但生成证书文件时出错。请在证书登记册中逐张下载，"
                             "或联系平台管理员。") % {"n": total}) from None
@@ -465,6 +500,7 @@ def certificate_reissue(*, actor: Actor, certificate: Certificate, kind: str, re
     certificate.revision += 1
     certificate.status = Certificate.Status.REISSUED
     certificate.save(update_fields=["name", "unprintable", "revision", "status", "updated_at"])
+    query.public_answers_forget([certificate])
     copy = CertificateCopy.objects.create(
         certificate=certificate, revision=certificate.revision, kind=kind, reason=reason, name=certificate.name,
         kid=material.kid, token=signing.sign_token(token_fields(certificate, certificate.revision), material),
@@ -517,6 +553,8 @@ def certificate_revoke(*, actor: Actor, certificate: Certificate, ground: str, r
     certificate.revocation_reason = reason
     certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_by_authority",
                                     "revocation_ground", "revocation_reason", "updated_at"])
+    tally_add([certificate], count="revoked")
+    query.public_answers_forget([certificate])
     ReissueRequest.objects.filter(certificate=certificate, status=ReissueRequest.Status.PENDING).update(
         status=ReissueRequest.Status.REJECTED, decided_by=actor.user, decided_at=certificate.revoked_at,
         decision_note=_("证书已撤销。"), updated_at=certificate.revoked_at)
@@ -602,3 +640,7 @@ def register_export_audit(*, actor: Actor, rows: int, filters: dict[str, Any]) -
                  summary=_("导出证书登记册 %(n)d 条") % {"n": rows}, after={"filters": filters},
                  organisation_id=actor.organisation_id if actor.is_org_staff else None,
                  jurisdiction_id=actor.jurisdiction_id if actor.is_authority else None)
+    personal_data_view_record(actor=actor, object_type="certificates.certificate", what=_("导出证书登记册"),
+                              why=_("发证机构或人社部门管理证书"), count=rows,
+                              organisation_id=actor.organisation_id if actor.is_org_staff else None,
+                              jurisdiction_id=actor.jurisdiction_id if actor.is_authority else None)

@@ -1,10 +1,10 @@
-from celery import shared_task
-
-from skilleval.core.jobs import job_run
+from skilleval.core.jobs import job_task
 
 
-@shared_task(name="certificates.issue_batch")
-def issue_certificates_task(job_id: int) -> None:
+@job_task("certificates.issue_batch")
+def issue_certificates_task():
+    """Issue a batch's certificates and make their files (acknowledged late, retried on a
+    lost database; a second run makes the files of the certificates the first one issued)."""
     from .services import certificates_issue_job_body
 
-    job_run(job_id, certificates_issue_job_body)
+    return certificates_issue_job_body

@@ -4,21 +4,35 @@ captcha image, published keys), which need no login."""
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template import Context, Template
+from django.template.base import TextNode
+from django.template.defaulttags import IfNode, URLNode
+from django.template.loader import get_template
+from django.template.loader_tags import IncludeNode
+from django.templatetags.i18n import TranslateNode
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 
 from skilleval.accounts.access import Perm
+from skilleval.accounts.forms import client_ip
+from skilleval.core.audit import personal_data_view_record
 from skilleval.core.errors import DomainError
 from skilleval.core.models import AuditEvent
 from skilleval.core.pdf import missing_glyphs
@@ -36,20 +50,21 @@ from .forms import (
     RevokeForm,
     clean_certificate_number,
 )
-from .models import Certificate, ReissueRequest, RevocationGround
+from .models import Certificate, ReissueRequest
 from .selectors import (
     batch_for_issue,
     batches_for_issue,
     can_read_register,
     certificate_counts,
     certificate_get_for_actor,
-    certificate_public_by_number,
     certificates_of_holder,
-    certificates_public_by_identity,
     certificates_visible_to,
     copies_of,
     latest_report,
     platform_keys_published,
+    platform_public_keys,
+    public_answer_by_number,
+    public_rows_by_identity,
     range_uses,
     requests_pending,
     results_to_issue,
@@ -88,8 +103,22 @@ class HomeView(ActorView):
 # The register
 
 
+class RegisterPaginator(Paginator):
+    """Counts the (filtered) register once: the page count comes from the same grouped
+    query as the totals by level and status the page shows (one pass at 1,000,000 rows)."""
+
+    @functools.cached_property
+    def counts(self) -> dict:
+        return certificate_counts(self.object_list)
+
+    @functools.cached_property
+    def count(self) -> int:  # type: ignore[override]
+        return self.counts["total"]
+
+
 class RegisterView(ListPageMixin, ActorView):
     permission = Perm.HOME
+    paginator_class = RegisterPaginator
     template_name = "certificates/register.html"
     filter_form_class = RegisterFilterForm
     default_sort = "-issued_on"
@@ -107,12 +136,16 @@ class RegisterView(ListPageMixin, ActorView):
         Column("unit", gettext_lazy("所在单位")),
         Column("occupation__name", gettext_lazy("职业名称"), sort="occupation__code"),
         Column("work_type", gettext_lazy("工种名称"), value=lambda c: c.work_type.name if c.work_type_id else ""),
-        Column("level", gettext_lazy("职业技能等级"), sort="level_code", value=lambda c: str(c.level)),
+        Column("level", gettext_lazy("职业技能等级"), sort="level_code",
+               value=lambda c: documents.level_display(c)),
         Column("number", gettext_lazy("证书编号"), sort="number",
                html=lambda c: format_html('<span class="mono">{}</span>', c.number)),
         Column("issued_on", gettext_lazy("发证日期"), sort="issued_on"),
         Column("evaluation_organisation", gettext_lazy("评价机构")),
         Column("issuing_organisation", gettext_lazy("发证机构")),
+        # After the columns of BB att.6: a proof of special ability names its ability here.
+        Column("kind", gettext_lazy("证书类别"), sort="kind", value=lambda c: c.get_kind_display() + (
+            f"（{c.special_ability.name}）" if c.special_ability is not None else "")),
         Column("get_status_display", gettext_lazy("状态"), sort="status", html=status_badge),
     ]
 
@@ -132,6 +165,8 @@ class RegisterView(ListPageMixin, ActorView):
             queryset = queryset.filter(id_number=data["id_number"].strip().upper())
         if data.get("level"):
             queryset = queryset.filter(level_code=data["level"])
+        if data.get("kind"):
+            queryset = queryset.filter(kind=data["kind"])
         if data.get("year"):
             queryset = queryset.filter(year=data["year"])
         if data.get("status"):
@@ -153,7 +188,7 @@ class RegisterView(ListPageMixin, ActorView):
         context = super().list_context(request)
         if isinstance(context, HttpResponse):
             return context
-        context["counts"] = certificate_counts(queryset)
+        context["counts"] = context["page"].paginator.counts
         context["pending_requests"] = requests_pending(request.actor).count()
         context["can_issue"] = request.actor.has(Perm.CERTIFICATE_MANAGE)
         return context
@@ -178,7 +213,9 @@ def _issue_context(request, batch, form=None):
             else timezone.localdate().year)
     need: dict[int, int] = {}
     for result in pending:
-        need[result.application.item.level.code] = need.get(result.application.item.level.code, 0) + 1
+        level = result.application.item.level
+        if level is not None:  # proofs of special ability draw their own sequence, not a level range
+            need[level.code] = need.get(level.code, 0) + 1
     uses = [(use, need.get(use.level_code, 0)) for use in range_uses(batch.organisation, year)
             if need.get(use.level_code) or use.used]
     return {
@@ -246,6 +283,9 @@ class CertificateDetailView(ActorView):
             "events": _timeline(certificate) if (manager or authority or actor.is_platform_admin) else [],
             "verify_url": reverse("certificate_verify", args=[certificate.number]),
         }
+        if manager and not holder:  # the page shows the full ID number (a holder sees their own unlogged)
+            personal_data_view_record(actor=actor, obj=certificate, what=_("查看证书详情"), why=_("发证机构管理证书"),
+                                      organisation_id=certificate.organisation_id, ip_address=client_ip(request))
         return render(request, "certificates/detail.html", context)
 
 
@@ -372,49 +412,125 @@ class MyCertificatesView(ActorView):
 # Public pages
 
 
-def _public_row(certificate: Certificate) -> dict:
-    """What verification needs, and nothing more: no full ID number, no birth date, no contacts."""
-    return {
-        "certificate": certificate, "number": certificate.number, "name": certificate.name,
-        "id_type": certificate.id_type.name, "id_masked": certificate.masked_id_number,
-        "occupation": certificate.occupation.name,
-        "work_type": certificate.work_type.name if certificate.work_type_id else "",
-        "level": documents.level_display(certificate), "issued_on": certificate.issued_on,
-        "evaluation_organisation": certificate.evaluation_organisation,
-        "issuing_organisation": certificate.issuing_organisation, "status": certificate.status,
-        "status_label": certificate.get_status_display(), "revision": certificate.revision,
-        "revoked_on": certificate.revoked_at, "revocation_ground": (
-            RevocationGround(certificate.revocation_ground).label if certificate.revocation_ground else ""),
-        "revoked_by": _("人社部门") if certificate.revoked_by_authority else _("发证机构"),
-    }
-
-
 def _no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
-def _refused(request, data, context: dict, render_page) -> HttpResponse | None:
-    """Count the query; when it may not run, the page with the captcha or the limit message."""
+_CONTENT = "\x00content\x00"
+
+
+@functools.lru_cache(maxsize=32)
+def _frame(language: str, title: str) -> tuple[str, str]:
+    """The light frame of the public pages (public_base.html) before and after the content.
+    It holds nothing per request, so each process renders it once per language and title."""
+    html = get_template("certificates/public_base.html").render({"title": title, "content": _CONTENT})
+    head, _marker, tail = html.partition(_CONTENT)
+    return head, tail
+
+
+class _Fixed:
+    """Stands in for an {% include %}'s template name: resolves to an already baked template."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+
+    def resolve(self, context, ignore_failures=False):
+        return self.template
+
+
+def _constant(expression) -> bool:
+    return not expression.is_var and not expression.filters
+
+
+def _fixed(node) -> bool:
+    """{% translate "literal" %} or {% url 'name' %} with literal arguments: the same text on
+    every request in one language."""
+    if isinstance(node, TranslateNode):
+        return (not node.noop and node.asvar is None and node.message_context is None
+                and node.filter_expression.var.literal is not None and not node.filter_expression.filters)
+    return (isinstance(node, URLNode) and node.asvar is None and _constant(node.view_name)
+            and all(_constant(a) for a in node.args) and all(_constant(v) for v in node.kwargs.values()))
+
+
+def _bake_nodes(nodelist, language: str) -> None:
+    """Replace, in place, what renders the same on every request in this language by its
+    text (see _fixed), and a {% include "literal" %}'s template by its baked copy."""
+    for index, node in enumerate(nodelist):
+        if _fixed(node):
+            nodelist[index] = TextNode(node.render(Context(autoescape=True)))
+        elif isinstance(node, IncludeNode) and _constant(node.template) and isinstance(node.template.var, str):
+            node.template = _Fixed(_baked(str(node.template.var), language))  # type: ignore[assignment]
+        elif isinstance(node, IfNode):
+            for _condition, branch in node.conditions_nodelists:
+                _bake_nodes(branch, language)
+        else:
+            for attr in node.child_nodelists:
+                if getattr(node, attr, None) is not None:
+                    _bake_nodes(getattr(node, attr), language)
+
+
+@functools.lru_cache(maxsize=32)
+def _baked(template_name: str, language: str) -> Template:
+    """A fresh copy of the template with its translations, fixed links and includes rendered
+    once (per process and language): on a public page they were half of the rendering."""
+    loaded = get_template(template_name).template  # type: ignore[attr-defined]
+    template = Template(loaded.source, loaded.origin, loaded.name, loaded.engine)
+    _bake_nodes(template.nodelist, language)
+    return template
+
+
+def _render_content(template_name: str, context: dict) -> str:
+    if settings.DEBUG:  # templates edited while the development server runs show at once
+        return get_template(template_name).render(context)
+    return _baked(template_name, get_language()).render(Context(context, autoescape=True))
+
+
+def _public_page(request, template_name: str, title: str, context: dict, status: int = 200, *,
+                 csrf: bool = False) -> HttpResponse:
+    """A public page: its content template rendered without context processors (no user,
+    session, navigation or messages) inside the pre-rendered frame; the CSRF token only
+    where a form posts."""
+    if csrf:
+        context["csrf_token"] = get_token(request)
+    head, tail = _frame(get_language(), title)
+    return _no_store(HttpResponse(head + _render_content(template_name, context) + tail, status=status))
+
+
+def _refused(request, data, context: dict, render_page, answer_key: str) -> tuple[HttpResponse | None, Any]:
+    """Count the query and read its cached answer in the same round trip. When it may not
+    run: the page with the captcha or the limit message; else (None, the cached answer or None)."""
     captcha = CaptchaForm(data)
     answer = captcha.cleaned_data if captcha.is_valid() else {}
-    gate = query.query_gate(query.client_of(request), captcha_token=answer.get("captcha_token", ""),
-                            captcha_answer=answer.get("captcha_answer", ""))
+    gate, cached = query.query_gate_and_answer(
+        query.client_of(request), answer_key, captcha_token=answer.get("captcha_token", ""),
+        captcha_answer=answer.get("captcha_answer", ""))
     if gate.allowed:
-        return None
+        return None, cached
     context["gate"] = gate
     if gate.captcha_required:
         context["captcha_token"] = query.captcha_new()
     response = render_page(context, 429 if gate.limited else 200)
     if gate.limited:
         response["Retry-After"] = str(gate.retry_after)
-    return response
+    return response, None
+
+
+def _form_context(form, mode: str) -> dict:
+    """The typed values and the errors for the hand-written inputs of query.html. The ID
+    number is never written back into the page."""
+    errors = form.errors
+    if mode == "number":
+        return {"number_value": str(form.data.get("number", ""))[:40], "number_errors": errors.get("number", [])}
+    return {"name_value": str(form.data.get("name", ""))[:50], "name_errors": errors.get("name", []),
+            "id_number_errors": errors.get("id_number", [])}
 
 
 @method_decorator(login_not_required, name="dispatch")
 class QueryView(View):
-    """证书查询: by number, or by name plus ID number; exact input only, rate-limited."""
+    """证书查询: by number, or by name plus ID number; exact input only, rate-limited.
+    The answers come from selectors' cached public rows (plain values, ID masked)."""
 
     template_name = "certificates/query.html"
 
@@ -427,24 +543,27 @@ class QueryView(View):
         return self._answer(request, IdentityQueryForm(request.POST), request.POST, mode="identity")
 
     def _render(self, request, context, status=200):
-        context.setdefault("number_form", NumberQueryForm())
-        context.setdefault("identity_form", IdentityQueryForm())
-        return _no_store(render(request, self.template_name, context, status=status))
+        return _public_page(request, self.template_name, _("职业技能等级证书查询"), context, status,
+                            csrf=True)  # the name + ID form posts
 
     def _answer(self, request, form, data, mode):
-        context = {"mode": mode, f"{mode}_form": form}
+        context = {"mode": mode}
         if not form.is_valid():
-            return self._render(request, context)
-        refused = _refused(request, data, context, lambda c, status: self._render(request, c, status=status))
+            return self._render(request, {**context, **_form_context(form, mode)})
+        context.update(_form_context(form, mode))
+        cleaned = form.cleaned_data
+        key = query.answer_key_number(cleaned["number"]) if mode == "number" else query.answer_key_identity(
+            cleaned["id_number"])
+        refused, cached = _refused(request, data, context, lambda c, status: self._render(request, c, status=status),
+                                   key)
         if refused is not None:
             return refused
         if mode == "number":
-            found = certificate_public_by_number(form.cleaned_data["number"])
-            rows = [found] if found else []
+            found = public_answer_by_number(cleaned["number"], cached=cached)
+            rows = [found["row"]] if found else []
         else:
-            rows = certificates_public_by_identity(name=form.cleaned_data["name"],
-                                                   id_number=form.cleaned_data["id_number"])
-        context.update(searched=True, results=[_public_row(c) for c in rows])
+            rows = public_rows_by_identity(name=cleaned["name"], id_number=cleaned["id_number"], cached=cached)
+        context.update(searched=True, results=rows)
         return self._render(request, context)
 
 
@@ -480,18 +599,16 @@ class VerifyView(View):
             number = clean_certificate_number(number)
         except Exception:
             context["malformed"] = True
-            return _no_store(render(request, self.template_name, context, status=404))
+            return _public_page(request, self.template_name, _("证书核验"), context, status=404)
         context["number"] = number
-        refused = _refused(request, request.GET, context, lambda c, status: _no_store(
-            render(request, self.template_name, c, status=status)))
+        refused, cached = _refused(request, request.GET, context, lambda c, status: _public_page(
+            request, self.template_name, _("证书核验"), c, status=status), query.answer_key_number(number))
         if refused is not None:
             return refused
-        certificate = certificate_public_by_number(number)
-        if certificate is None:
+        answer = public_answer_by_number(number, cached=cached)
+        if answer is None:
             context["not_found"] = True
-            return _no_store(render(request, self.template_name, context, status=404))
-        keys = {k.kid: k.public_key for k in platform_keys_published()}
-        context.update(number=number, row=_public_row(certificate), keys=keys,
-                       record=services.token_fields(certificate, certificate.revision))
-        return _no_store(render(request, self.template_name, context))
-
+            return _public_page(request, self.template_name, _("证书核验"), context, status=404)
+        keys = platform_public_keys()
+        context.update(row=answer["row"], keys=keys, record=answer["record"])
+        return _public_page(request, self.template_name, _("证书核验"), context)

@@ -65,6 +65,7 @@ class ListPageMixin:
 
     columns: Sequence[Column] = ()
     page_size = 25
+    paginator_class: Any = Paginator  # a subclass may count the rows its own way
     default_sort = ""
     export_name = "export"
     filter_form_class: Any = None
@@ -116,7 +117,7 @@ class ListPageMixin:
             stamp = timezone.localtime().strftime("%Y%m%d%H%M")
             response["Content-Disposition"] = f'attachment; filename="{self.export_name}-{stamp}.xlsx"'
             return response
-        paginator = Paginator(queryset, self.page_size)
+        paginator = self.paginator_class(queryset, self.page_size)
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)

@@ -162,6 +162,7 @@ DEMO_EXTENSIONS: list[str] = [
     "skilleval.exams.demo_examday.demo_examday",
     "skilleval.results.demo.demo_results",
     "skilleval.certificates.demo.demo_certificates",
+    "skilleval.certificates.demo_special.demo_special_assessment",
     "skilleval.supervision.demo.demo_supervision",
 ]
 
@@ -448,6 +449,7 @@ def demo_logins() -> list[DemoLogin]:
         DemoLogin("hs_examiner3", "马文涛", "合肥华晟：考评员（评分表、笔试阅卷）"),
         DemoLogin("zhaolei", "赵磊", "考生：本人成绩、电子证书与补办申请"),
         DemoLogin("lina", "李娜", "考生：本人成绩与公示期内提出的异议"),
+        DemoLogin("zhouting", "周婷", "考生：数控车床操作专项职业能力证书（ZX 编号，可公开查询）"),
         DemoLogin("hx_admin", "黄石华新", "黄石华新机电：统计与档案"),
     ]
     from skilleval.accounts.models import User

@@ -25,7 +25,7 @@ from skilleval.accounts.models import Person, Role, User
 from skilleval.accounts.services import person_create, user_create
 from skilleval.batches import services as batches
 from skilleval.batches.imports import applications_import
-from skilleval.batches.models import Application, Batch, BatchItem, BatchStaff
+from skilleval.batches.models import Application, Batch, BatchItem, BatchKind, BatchStaff
 from skilleval.batches.sample import import_row, import_workbook
 from skilleval.catalog.models import IDType
 from skilleval.core.workdays import working_calendar
@@ -92,9 +92,11 @@ def _candidate_logins(organisation: Organisation) -> dict[str, Person]:
 
 
 def _batch(hs: Actor, authority: Actor, organisation: Organisation, *, name: str, first: dt.date,
-           items: list[dict[str, Any]], rows: list[list[str]]) -> Batch:
+           items: list[dict[str, Any]], rows: list[list[str]], ability: str = "",
+           sites: str = "合肥华晟机械实训楼（笔试 A201），二号车间（实操），综合评审室") -> Batch:
     """A batch taken through announcement, import, review, roster, plan filing and the
-    authority's confirmation, with dates in the past."""
+    authority's confirmation, with dates in the past. With `ability` (a special ability's
+    code) it is a special vocational ability assessment of that ability instead."""
     from skilleval.portal.demo import _roster
 
     calendar = working_calendar()
@@ -103,8 +105,11 @@ def _batch(hs: Actor, authority: Actor, organisation: Organisation, *, name: str
     batch = batches.batch_create(
         actor=hs, organisation=organisation, name=name, registration_opens=opens,
         registration_closes=filed_on - dt.timedelta(days=5), first_exam_date=first,
-        last_exam_date=first + dt.timedelta(days=1), sites="合肥华晟机械实训楼（笔试 A201），二号车间（实操），综合评审室",
-        candidate_scope="本企业在岗职工、劳务派遣人员", contact="李俊 0551-63821106")
+        last_exam_date=first + dt.timedelta(days=1), sites=sites,
+        candidate_scope="本企业在岗职工、劳务派遣人员", contact="李俊 0551-63821106",
+        kind=BatchKind.SPECIAL if ability else BatchKind.LEVEL)
+    if ability:
+        batches.batch_special_ability_set(actor=hs, batch=batch, ability_code=ability)
     for item in items:
         batches.batch_item_add(actor=hs, batch=batch, **item)
     batches.batch_announce(actor=hs, batch=batch, today=opens)
@@ -148,7 +153,7 @@ def _rooms(organisation: Organisation) -> dict[str, ExamRoom]:
 def _task(organisation: Organisation, item: BatchItem, code: str, title: str, rubric: list[dict]) -> PracticalTask:
     task, _created = PracticalTask.objects.get_or_create(
         organisation=organisation, code=code, defaults={
-            "occupation": item.occupation, "level": item.level.code, "title": title,
+            "occupation": item.occupation, "level": item.level.code if item.level else 0, "title": title,
             "description": f"{title}：按图纸和技术要求在规定时间内完成。", "duration_minutes": 120,
             "rubric": rubric, "status": "approved"})
     return task
@@ -156,7 +161,8 @@ def _task(organisation: Organisation, item: BatchItem, code: str, title: str, ru
 
 def _sessions(batch: Batch, item: BatchItem, rooms: dict[str, ExamRoom], practical_room: str,
               tasks: tuple[PracticalTask, PracticalTask], staff: list[BatchStaff], *,
-              absent: tuple[int, ...] = ()) -> dict[str, ExamSession]:
+              absent: tuple[int, ...] = (), parts: tuple[str, ...] = ("theory", "practical", "review"),
+              ) -> dict[str, ExamSession]:
     """A paper theory exam, a practical exam and a comprehensive review on the batch's first
     day, every accepted candidate seated, the three examiners as the practical and review
     panels (钱国华 leading)."""
@@ -167,6 +173,8 @@ def _sessions(batch: Batch, item: BatchItem, rooms: dict[str, ExamRoom], practic
     for key, kind, hour, room, task in (("theory", ExamSession.Kind.THEORY_PAPER, 0, rooms["paper"], None),
                                         ("practical", ExamSession.Kind.PRACTICAL, 2, rooms[practical_room], tasks[0]),
                                         ("review", ExamSession.Kind.REVIEW, 6, rooms["review"], tasks[1])):
+        if key not in parts:
+            continue
         label = {"theory": "理论知识笔试", "practical": "操作技能考核", "review": "综合评审"}[key]
         session = ExamSession.objects.create(
             batch=batch, batch_item=item, kind=kind, practical_task=task, name=f"{item} {label}",

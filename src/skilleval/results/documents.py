@@ -94,12 +94,13 @@ def summary_table_xlsx(batch: Batch, *, filled_on: dt.date) -> bytes:
                .aggregate(n=Count("pk"))["n"])
     evaluated = sum(1 for r in results if r.status not in (Result.Status.ABSENT, Result.Status.PENDING))
     passed = [r for r in results if r.passed]
-    rows: OrderedDict[str, dict[int, int]] = OrderedDict()
+    rows: OrderedDict[str, dict[int | None, int]] = OrderedDict()
     for item in batch.items.select_related("occupation", "work_type").order_by("occupation__code", "pk"):
         rows.setdefault(item.work_type.name if item.work_type_id else item.occupation.name, {})
     for result in passed:
         counts = rows.setdefault(work_type_label(result.application), {})
-        code = result.application.item.level.code
+        level = result.application.item.level
+        code = level.code if level is not None else None  # a special ability: counted in 小计 only
         counts[code] = counts.get(code, 0) + 1
 
     workbook = Workbook()
@@ -137,7 +138,7 @@ def summary_table_xlsx(batch: Batch, *, filled_on: dt.date) -> bytes:
     sheet.cell(row=row, column=1, value="合计").font = Font(bold=True)
     for column, code in enumerate(SUMMARY_LEVEL_CODES, start=2):
         sheet.cell(row=row, column=column, value=totals[code])
-    sheet.cell(row=row, column=width, value=sum(totals.values()))
+    sheet.cell(row=row, column=width, value=sum(sum(counts.values()) for counts in rows.values()))
     for label in ("所属职业技能鉴定（指导）中心\n意见", "所属人力资源社会保障行政部门\n意见"):
         row += 1
         sheet.cell(row=row, column=1, value=label).alignment = CENTRE
@@ -164,7 +165,7 @@ def certificate_rows(batch: Batch, certificates: Mapping[int, tuple[str, dt.date
         rows.append([
             application.name, person.id_type.code, person.id_number,
             person.organisation.name if person.organisation_id else batch.organisation.name,
-            item.occupation.name, item.work_type.name if item.work_type_id else "", str(item.level),
+            item.occupation.name, item.work_type.name if item.work_type_id else "", item.level_label,
             number, issued.isoformat() if issued else "", batch.organisation.name, batch.organisation.name,
         ])
     return rows

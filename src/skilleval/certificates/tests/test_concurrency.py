@@ -16,7 +16,7 @@ from django.conf import settings
 from skilleval.core.tests.test_worker import _database_url
 
 from .. import services
-from ..models import Certificate, SerialCounter
+from ..models import Certificate, CertificateTally, SerialCounter
 from .factories import bulk_results, certifiable_world
 
 PROCESSES = 16
@@ -51,5 +51,8 @@ def test_16_processes_issue_2000_certificates_with_serials_exactly_1_to_2000(jur
     assert sorted(n[-6:] for n in numbers) == [f"{n:06d}" for n in range(1, CERTIFICATES + 1)]
     assert Certificate.objects.values("result_id").distinct().count() == CERTIFICATES
     assert SerialCounter.objects.get(organisation=cw.org, level_code=5).last_serial == CERTIFICATES
+    # The statistics' tally, added to by 16 processes at once, lost none of them.
+    assert list(CertificateTally.objects.filter(organisation=cw.org).values_list("issued", "revoked")) == [
+        (CERTIFICATES, 0)]
     # Each worker's own serials rose: a worker never got a number lower than one it had before.
     assert all(o["serials"] == sorted(o["serials"]) for o in outputs)

@@ -5,11 +5,13 @@ filesystem task broker). `SKILLEVAL_ENV=production` switches to
 `production.py`, which refuses to start without a secret key.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
@@ -101,7 +103,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'skilleval.sqlite3'}"),
-        conn_max_age=int(env("SKILLEVAL_DB_CONN_MAX_AGE", "0")),
+        # Production keeps connections open between requests (a new PostgreSQL connection per
+        # request costs about two thirds of the public query's throughput); checked before reuse.
+        conn_max_age=int(env("SKILLEVAL_DB_CONN_MAX_AGE", "60" if SKILLEVAL_ENV == "production" else "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -185,6 +190,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SKILLEVAL_FILING_EXPIRY_WARNING_DAYS = int(env("SKILLEVAL_FILING_EXPIRY_WARNING_DAYS", "90"))
 # Largest reference-data import accepted, in bytes.
 SKILLEVAL_MAX_IMPORT_BYTES = int(env("SKILLEVAL_MAX_IMPORT_BYTES", str(20 * 1024 * 1024)))
+# Background jobs silent for longer than this (no start, no progress) were abandoned by a
+# worker that died or a message that was lost, and are failed so the user can submit again.
+SKILLEVAL_JOB_RUNNING_TIMEOUT_MINUTES = int(env("SKILLEVAL_JOB_RUNNING_TIMEOUT_MINUTES", "30"))
+SKILLEVAL_JOB_PENDING_TIMEOUT_MINUTES = int(env("SKILLEVAL_JOB_PENDING_TIMEOUT_MINUTES", "120"))
 
 # Certificates: the public address printed in QR codes, and the public query's limits per
 # client and window (free queries, then a captcha each, then refused until the window ends).
@@ -192,6 +201,15 @@ SKILLEVAL_PUBLIC_BASE_URL = env("SKILLEVAL_PUBLIC_BASE_URL", "http://127.0.0.1:8
 SKILLEVAL_CERT_QUERY_WINDOW_SECONDS = int(env("SKILLEVAL_CERT_QUERY_WINDOW_SECONDS", "600"))
 SKILLEVAL_CERT_QUERY_FREE = int(env("SKILLEVAL_CERT_QUERY_FREE", "10"))
 SKILLEVAL_CERT_QUERY_LIMIT = int(env("SKILLEVAL_CERT_QUERY_LIMIT", "60"))
+# Reverse proxies (addresses or CIDR networks, comma-separated; default none) in front of the
+# app: only a request from one of them has its client taken from X-Forwarded-For (the
+# right-most address that is not a trusted proxy), for the query limits above.
+SKILLEVAL_TRUSTED_PROXIES = env_list("SKILLEVAL_TRUSTED_PROXIES", "")
+try:
+    for _proxy in SKILLEVAL_TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"SKILLEVAL_TRUSTED_PROXIES: {_error}（应为以逗号分隔的 IP 地址或网段）") from None
 # The cache every server process shares (query counters, captchas): Redis when
 # SKILLEVAL_CACHE_URL names one (production), else files in the var dir (no extra service).
 SKILLEVAL_CACHE_URL = env("SKILLEVAL_CACHE_URL", "")
@@ -225,8 +243,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # Daily jobs (core/scheduled.py) at 06:30, before the offices open.
+# Abandoned background jobs (core/jobs.py) are failed every 10 minutes.
 CELERY_BEAT_SCHEDULE = {"daily": {"task": "core.daily", "schedule": crontab(hour=6, minute=30),
-                                  "options": {"expires": 6 * 3600}}}
+                                  "options": {"expires": 6 * 3600}},
+                        "abandoned-jobs": {"task": "core.jobs_abandoned", "schedule": crontab(minute="*/10"),
+                                           "options": {"expires": 9 * 60}}}
 
 LOGGING = {
     "version": 1,

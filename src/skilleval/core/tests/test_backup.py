@@ -18,6 +18,7 @@ from django.db import connection
 
 from skilleval.accounts.models import Role, User
 from skilleval.accounts.tests.factories import make_user
+from skilleval.core import crypto
 from skilleval.core.audit import audit_record
 from skilleval.core.backup import backup_create, backup_restore, data_summary
 from skilleval.core.errors import DomainError
@@ -64,7 +65,9 @@ def test_a_backup_restores_into_a_fresh_database_with_the_same_audit_trail_and_f
     url, created = _new_database(tmp_path)
     media = tmp_path / "restored-media"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "skilleval.config.settings.base", "DATABASE_URL": url,
-           "SKILLEVAL_VAR_DIR": str(tmp_path / "var"), "SKILLEVAL_MEDIA_ROOT": str(media)}
+           "SKILLEVAL_VAR_DIR": str(tmp_path / "var"), "SKILLEVAL_MEDIA_ROOT": str(media),
+           # The new machine holds the ID-number key of the old one (README: backup and restore).
+           crypto.KEY_ENV: os.environ.get(crypto.KEY_ENV) or crypto.key_file().read_text().strip()}
     try:
         done = subprocess.run([sys.executable, "-m", "skilleval.manage", "restore", str(archive)], env=env,
                               capture_output=True, text=True, timeout=300)

@@ -176,16 +176,17 @@ def session_create(
         raise DomainError(_("机考须选择组卷方案。"), field="blueprint")
     if part != "theory":
         blueprint = None
+    level_code = batch_item.level.code if batch_item.level is not None else 0  # 0: a special ability (no level)
     if blueprint is not None and (
             blueprint.organisation_id != batch.organisation_id or blueprint.occupation_id != batch_item.occupation_id
-            or blueprint.level != batch_item.level.code):
+            or blueprint.level != level_code):
         raise DomainError(_("组卷方案应与所选职业、等级一致。"), field="blueprint")
     if part == "practical":
         if practical_task is None:
             raise DomainError(_("操作技能考核须选择操作技能试题。"), field="practical_task")
         if (practical_task.organisation_id != batch.organisation_id
                 or practical_task.occupation_id != batch_item.occupation_id
-                or practical_task.level != batch_item.level.code):
+                or practical_task.level != level_code):
             raise DomainError(_("操作技能试题应与所选职业、等级一致。"), field="practical_task")
         if practical_task.status != ItemStatus.APPROVED:
             raise DomainError(_("操作技能试题“%(t)s”尚未审定（当前：%(s)s）。") % {

@@ -126,7 +126,7 @@ def _find(session: ExamSession, code: Any, method: str, room: ExamRoom | None) -
         id_number = _clean(code).upper()
         if not id_number:
             raise DomainError(_("请输入考生的证件号码。"), field="code")
-        match = _attempts(session).filter(application__person__id_number__iexact=id_number).first()
+        match = _attempts(session).filter(application__person__id_number=id_number).first()
         if match is None:
             raise DomainError(_("本场次没有证件号码为 %(m)s 的考生，请核对证件。") % {
                 "m": mask_id_number(id_number)}, field="code")

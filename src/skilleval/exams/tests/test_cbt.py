@@ -19,13 +19,11 @@ from skilleval.accounts.access import Actor, actor_for
 from skilleval.accounts.models import Role
 from skilleval.accounts.tests.factories import PASSWORD, make_user
 from skilleval.batches import services as batch_services
-from skilleval.batches.models import Application, Batch, BatchItem, BatchStaff
-from skilleval.batches.tests.factories import application_data, candidate, filed_organisation
+from skilleval.batches.models import Application, Batch, BatchItem
+from skilleval.batches.tests.factories import application_data, candidate, filed_organisation, plan_confirmed
 from skilleval.catalog.models import Occupation
 from skilleval.core.errors import DomainError
 from skilleval.core.models import AuditEvent
-from skilleval.core.workdays import working_calendar
-from skilleval.orgs.sample import sample_id_number
 
 from ..models import (
     Answer,
@@ -107,17 +105,7 @@ def build_world(jurisdiction, *, candidates: int = 3, name: str = "合肥机考�
         batch_services.application_review(actor=manager, application=application, decision="accept")
         applications.append(application)
         ids[application.pk] = user.person.id_number
-    for role, count in ((BatchStaff.Role.HEAD, 1), (BatchStaff.Role.PROCTOR, 2), (BatchStaff.Role.EXAMINER, 3),
-                        (BatchStaff.Role.SUPERVISOR, 1)):
-        for k in range(count):
-            batch_services.batch_staff_add(actor=manager, batch=batch, role=role, name=f"{role}{k}",
-                                           id_number=sample_id_number())
-    batch_services.batch_sign_commitment(actor=manager, batch=batch, signatory="王海燕")
-    batch_services.batch_plan_save(actor=manager, batch=batch, plan=batch_services.plan_draft(batch))
-    batch_services.batch_file_plan(actor=manager, batch=batch, today=working_calendar().subtract(first, 12).date)
-    authority = actor_for(make_user(Role.AUTHORITY, jurisdiction=jurisdiction))
-    batch_services.batch_plan_confirm(actor=authority, batch=batch)
-    batch.refresh_from_db()
+    plan_confirmed(batch, manager, jurisdiction)
 
     occupation = Occupation.objects.get(code="6-18-01-01")
     items = {code: QuestionItem.objects.create(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from skilleval.accounts.access import Actor, Perm
 from skilleval.accounts.models import Role
 from skilleval.batches.models import Batch
+from skilleval.core.audit import personal_data_view_record
 from skilleval.core.errors import DomainError
 from skilleval.core.models import AuditEvent
 from skilleval.core.notifications import notify
@@ -186,4 +187,8 @@ def report_file(*, actor: Actor, report: Report, kind: str) -> tuple[bytes, str]
         content = handle.read()
     audit(actor, report, AuditEvent.Action.EXPORT, _("下载%(l)s（第 %(v)d 版）") % {"l": label, "v": report.version},
           organisation_id=report.batch.organisation_id)
+    if kind == "certificates":
+        personal_data_view_record(
+            actor=actor, obj=report, what=_("下载%(l)s") % {"l": label}, why=_("报送人社部门的证书发放名册"),
+            count=report.batch.results.filter(passed=True).count(), organisation_id=report.batch.organisation_id)
     return content, f"{label}-{report.batch.code}-v{report.version}.xlsx"
