@@ -202,12 +202,14 @@ def answer_set(key: str, value: Any) -> None:
         cache.add(key, value, timeout=ANSWER_SECONDS)
 
 
-def public_answers_forget(certificates: Iterable[Any]) -> None:
+def public_answers_forget(certificates: Iterable[Any], *, numbers: bool = True) -> None:
     """Drop the cached answers of these certificates (by number and by ID number) once
-    the current transaction commits: the next query reads the new state."""
+    the current transaction commits: the next query reads the new state. `numbers=False`
+    for certificates just issued: an unknown number's answer is never cached."""
     keys = set()
     for certificate in certificates:
-        keys.add(answer_key_number(certificate.number))
+        if numbers:
+            keys.add(answer_key_number(certificate.number))
         if certificate.id_number:
             keys.add(answer_key_identity(certificate.id_number))
     if keys:
